@@ -1,0 +1,73 @@
+// Package mapper turns RudderStack/Segment events into Ometria push records.
+//
+// Map is pure: event bytes and an account's settings in; records, dead letters with a
+// stable Reason, or skips out. No I/O, no clock, no logging, no global state that changes.
+// The rules are those of shared/mapping.md: identify becomes a contact, track an order
+// (for order event names) or a custom_event; page, screen, group and alias are skipped.
+//
+// A Mapper holds reusable buffers and is not safe for concurrent use: use one per
+// goroutine. An Account is immutable and may be shared.
+package mapper
+
+// Record types, the "@type" of a record.
+const (
+	TypeContact     = "contact"
+	TypeOrder       = "order"
+	TypeCustomEvent = "custom_event"
+)
+
+// MaxRecordSize is Ometria's limit on one record: 60 KB.
+const MaxRecordSize = 60 * 1024
+
+// Kind is what became of one event.
+type Kind uint8
+
+const (
+	Mapped     Kind = iota + 1 // Record holds the record to push
+	DeadLetter                 // Err says why; the event goes to the dead-letter topic
+	Skipped                    // Skip says why; the event is done
+)
+
+func (k Kind) String() string {
+	switch k {
+	case Mapped:
+		return "mapped"
+	case DeadLetter:
+		return "dead_letter"
+	case Skipped:
+		return "skipped"
+	}
+	return "unknown"
+}
+
+// Record is one Ometria record, ready to push.
+type Record struct {
+	Account string // the account it belongs to
+	Type    string // its "@type"
+	ID      string // its "id"
+	JSON    []byte // the complete record object; owned by the caller
+}
+
+// Outcome is the fate of one event. A message holds one event, or several in a
+// {"batch": [...]} envelope; its offset is done when all its outcomes are.
+type Outcome struct {
+	Kind     Kind
+	Index    int       // the event's position in a batch envelope; 0 for a single event
+	Event    []byte    // the event's bytes, a slice of the input
+	Record   Record    // when Kind is Mapped
+	Err      *Error    // when Kind is DeadLetter
+	Skip     Reason    // when Kind is Skipped
+	Warnings []Warning // values left out of the record; only valid until the next Map call
+}
+
+// Mapper maps events. The zero value is ready to use. Not safe for concurrent use.
+type Mapper struct {
+	out      []Outcome
+	warnings []Warning
+	warnEnd  []int // per outcome, its end in warnings
+	members  []member
+	elems    []value
+	w        writer
+	phones   phoneCache
+	scratch  []byte
+}

@@ -1,0 +1,106 @@
+package mapper
+
+import "unicode/utf8"
+
+// writer appends one JSON document to a reusable buffer. Commas are placed by looking
+// at the last byte written, so callers only say what comes next.
+type writer struct {
+	b []byte
+}
+
+func (w *writer) reset() { w.b = w.b[:0] }
+
+func (w *writer) comma() {
+	if n := len(w.b); n > 0 {
+		if c := w.b[n-1]; c != '{' && c != '[' && c != ':' {
+			w.b = append(w.b, ',')
+		}
+	}
+}
+
+func (w *writer) open()  { w.comma(); w.b = append(w.b, '{') }
+func (w *writer) close() { w.b = append(w.b, '}') }
+
+func (w *writer) openArray()  { w.comma(); w.b = append(w.b, '[') }
+func (w *writer) closeArray() { w.b = append(w.b, ']') }
+
+// key writes a member name; it must be plain ASCII without quotes or backslashes.
+func (w *writer) key(k string) {
+	w.comma()
+	w.b = append(w.b, '"')
+	w.b = append(w.b, k...)
+	w.b = append(w.b, '"', ':')
+}
+
+// keyBytes writes a member name taken from input (unescaped), escaping it again.
+func (w *writer) keyBytes(k []byte) {
+	w.comma()
+	w.b = appendQuoted(w.b, k)
+	w.b = append(w.b, ':')
+}
+
+// str writes s as a JSON string.
+func (w *writer) str(s string) { w.comma(); w.b = appendQuoted(w.b, s) }
+
+// strBytes writes b as a JSON string.
+func (w *writer) strBytes(b []byte) { w.comma(); w.b = appendQuoted(w.b, b) }
+
+// raw writes a validated JSON value from the input as it is.
+func (w *writer) raw(v value) { w.comma(); w.b = append(w.b, v.raw...) }
+
+// rawNumber writes bytes that isJSONNumber accepted.
+func (w *writer) rawNumber(b []byte) { w.comma(); w.b = append(w.b, b...) }
+
+func (w *writer) boolean(b bool) {
+	w.comma()
+	if b {
+		w.b = append(w.b, "true"...)
+	} else {
+		w.b = append(w.b, "false"...)
+	}
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendQuoted appends s as a JSON string, escaping quotes, backslashes and control
+// characters, and replacing invalid UTF-8 with U+FFFD.
+func appendQuoted[S string | []byte](dst []byte, s S) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&15])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(string(s[i:min(i+utf8.UTFMax, len(s))]))
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, "\ufffd"...)
+			i++
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
