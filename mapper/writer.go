@@ -39,6 +39,13 @@ func (w *writer) keyBytes(k []byte) {
 	w.b = append(w.b, ':')
 }
 
+// keyString writes a member name that may need escaping.
+func (w *writer) keyString(k string) {
+	w.comma()
+	w.b = appendQuoted(w.b, k)
+	w.b = append(w.b, ':')
+}
+
 // str writes s as a JSON string.
 func (w *writer) str(s string) { w.comma(); w.b = appendQuoted(w.b, s) }
 

@@ -1,0 +1,308 @@
+package mapper
+
+import "bytes"
+
+// contactTraits are the traits the identify table reads; when custom_fields is absent,
+// every other trait goes into properties.
+var contactTraits = setOf("listingId", "email", "userId", "id",
+	"firstName", "first_name", "firstname", "middleName", "middle_name", "middlename",
+	"lastName", "last_name", "lastname", "name", "phoneNumber", "phone", "collection",
+	"prefix", "dateOfBirth", "birthday", "countryId", "timezone", "timestampAcquired",
+	"createdAt", "timestampSubscribed", "timestampUnsubscribed", "storeIds", "gender",
+	"addToLists", "removeFromLists", "forceOptin", "merge", "custom_fields")
+
+// contact maps an identify event to a contact record.
+func (m *Mapper) contact(ev *event, acct *Account) (Record, *Error) {
+	v := m.newView(ev, acct, recContact)
+	w := &m.w
+	w.reset()
+	w.open()
+	w.key("@type")
+	w.str(TypeContact)
+
+	if c := v.pick("@collection", v.trait("collection")); c.present() {
+		v.optString("@collection", c)
+	} else if acct.collection != "" {
+		w.key("@collection")
+		w.str(acct.collection)
+	}
+
+	id, err := v.id(v.pick("id", or(v.integration("listingId"), v.trait("listingId"))), ReasonMissingListingID, "traits.listingId", "the contact listing id")
+	if err != nil {
+		return Record{}, err
+	}
+	w.key("id")
+	w.strBytes(id)
+
+	email := v.pick("email", v.trait("email"))
+	if email.v.kind != '"' || len(bytes.TrimSpace(email.v.contents())) == 0 {
+		if !email.present() {
+			email.key = "email"
+			email.src = srcTraits
+		}
+		return Record{}, fail(ReasonMissingEmail, email.field(), "a contact needs an email address (a non-empty string)")
+	}
+	w.key("email")
+	v.trimmedString(email)
+
+	if uid := v.pick("customer_id", v.userID()); uid.present() {
+		cid, err := v.id(uid, ReasonInvalidID, "userId", "the customer id")
+		if err != nil {
+			return Record{}, err
+		}
+		w.key("customer_id")
+		w.strBytes(cid)
+	}
+
+	v.optString("prefix", v.pick("prefix", v.trait("prefix")))
+	v.names()
+	v.phone()
+	if dob := v.pick("date_of_birth", v.trait("dateOfBirth", "birthday")); dob.present() {
+		v.date("date_of_birth", dob)
+	}
+	if g := v.pick("gender", v.trait("gender")); g.present() {
+		v.gender(g)
+	}
+	if c := v.pick("country_id", v.trait("countryId")); c.present() {
+		v.country(c)
+	}
+	v.optString("timezone", v.pick("timezone", or(top(ev.ctxTZ, "context.timezone"), v.trait("timezone"))))
+	v.optTimestamp("timestamp_acquired", v.pick("timestamp_acquired", v.trait("timestampAcquired", "createdAt")))
+	v.optTimestamp("timestamp_subscribed", v.pick("timestamp_subscribed", v.trait("timestampSubscribed")))
+	v.optTimestamp("timestamp_unsubscribed", v.pick("timestamp_unsubscribed", v.trait("timestampUnsubscribed")))
+	v.optStringArray("store_ids", v.pick("store_ids", v.trait("storeIds")))
+	v.optArray("@add_to_lists", v.pick("@add_to_lists", v.trait("addToLists")))
+	v.optArray("@remove_from_lists", v.pick("@remove_from_lists", v.trait("removeFromLists")))
+	v.optBool("@force_optin", v.pick("@force_optin", v.trait("forceOptin")))
+	v.optBool("@merge", v.pick("@merge", v.trait("merge")))
+
+	optin := acct.optin
+	if f := v.pick("marketing_optin", v.integration("marketingOptin", "marketing_optin")); f.present() {
+		s, ok := f.v.text()
+		if o, valid := normalizeOptin(string(s)); ok && f.v.kind == '"' && valid {
+			optin = o
+		} else {
+			return Record{}, fail(ReasonInvalidMarketingOptin, f.field(), "must be %s, %s or %s", OptedIn, OptedOut, NotSpecified)
+		}
+	}
+	w.key("marketing_optin")
+	w.str(optin)
+
+	w.key("channels")
+	w.open()
+	w.key("sms")
+	w.open()
+	v.smsBool("allow_marketing", acct.smsMarketing, v.integration("allowMarketing", "allow_marketing"))
+	v.smsBool("allow_transactional", acct.smsTransact, v.integration("allowTransactional", "allow_transactional"))
+	v.optTimestamp("dt_updated_marketing", v.integration("dt_updated_marketing", "dtUpdatedMarketing"))
+	v.optTimestamp("dt_updated_transactional", v.integration("dt_updated_transactional", "dtUpdatedTransactional"))
+	w.close()
+	w.close()
+
+	v.contactProperties()
+	w.close()
+	return m.record(acct, TypeContact, id), nil
+}
+
+// trimmedString writes a string value, trimmed of surrounding whitespace.
+func (v *view) trimmedString(f found) {
+	c := f.v.contents()
+	if t := bytes.TrimSpace(c); len(t) != len(c) {
+		b, _ := f.v.text()
+		v.m.w.strBytes(bytes.TrimSpace(b))
+		return
+	}
+	v.m.w.raw(f.v)
+}
+
+// names writes firstname, middlename and lastname: explicit traits win; traits.name
+// fills whichever are still empty (1 word: first; 2: first last; 3+: first, middle words, last).
+func (v *view) names() {
+	first := v.pick("firstname", v.trait("firstName", "first_name", "firstname"))
+	middle := v.pick("middlename", v.trait("middleName", "middle_name", "middlename"))
+	last := v.pick("lastname", v.trait("lastName", "last_name", "lastname"))
+	var words [][]byte
+	if !first.present() || !middle.present() || !last.present() {
+		if n := v.trait("name"); n.present() && n.v.kind == '"' {
+			b, _ := n.v.text()
+			words = bytes.Fields(b)
+		}
+	}
+	w := &v.m.w
+	put := func(key string, f found, split []byte) {
+		switch {
+		case f.present():
+			v.optString(key, f)
+		case len(split) > 0:
+			w.key(key)
+			w.strBytes(split)
+		}
+	}
+	var sf, sm, sl []byte
+	switch n := len(words); {
+	case n == 1:
+		sf = words[0]
+	case n == 2:
+		sf, sl = words[0], words[1]
+	case n >= 3:
+		sf, sl = words[0], words[n-1]
+		sm = bytes.Join(words[1:n-1], []byte(" "))
+	}
+	put("firstname", first, sf)
+	put("middlename", middle, sm)
+	put("lastname", last, sl)
+}
+
+// phone writes phone_number in E.164, or leaves an invalid number out with a warning.
+func (v *view) phone() {
+	f := v.pick("phone_number", v.trait("phoneNumber", "phone"))
+	if !f.present() {
+		return
+	}
+	if raw, ok := f.v.text(); ok {
+		if e, valid := v.m.phones.e164(raw, v.acct.phoneRegion); valid {
+			v.m.w.key("phone_number")
+			v.m.w.str(e)
+			return
+		}
+	}
+	v.m.warn(WarnInvalidPhone, f.field())
+}
+
+func (v *view) date(key string, f found) {
+	if f.v.kind == '"' {
+		w := &v.m.w
+		mark := len(w.b)
+		w.key(key)
+		w.b = append(w.b, '"')
+		var ok bool
+		if w.b, ok = appendDate(w.b, bytes.TrimSpace(f.v.contents())); ok {
+			w.b = append(w.b, '"')
+			return
+		}
+		w.b = w.b[:mark]
+	}
+	v.m.warn(WarnInvalidDate, f.field())
+}
+
+// gender writes m, f or o from m/male, f/female, o/other/others in any case.
+func (v *view) gender(f found) {
+	if b, ok := f.v.text(); ok && f.v.kind == '"' {
+		g := ""
+		switch string(v.m.lower(bytes.TrimSpace(b))) {
+		case "m", "male":
+			g = "m"
+		case "f", "female":
+			g = "f"
+		case "o", "other", "others":
+			g = "o"
+		}
+		if g != "" {
+			v.m.w.key("gender")
+			v.m.w.str(g)
+			return
+		}
+	}
+	v.m.warn(WarnInvalidValue, f.field())
+}
+
+// country writes an ISO 3166-1 alpha-2 code, upper-cased.
+func (v *view) country(f found) {
+	if b, ok := f.v.text(); ok && f.v.kind == '"' {
+		b = bytes.TrimSpace(b)
+		if len(b) == 2 {
+			c := [2]byte{upper(b[0]), upper(b[1])}
+			if isCountry(c) {
+				v.m.w.key("country_id")
+				v.m.w.strBytes(c[:])
+				return
+			}
+		}
+	}
+	v.m.warn(WarnInvalidValue, f.field())
+}
+
+func upper(c byte) byte {
+	if c >= 'a' && c <= 'z' {
+		return c - 'a' + 'A'
+	}
+	return c
+}
+
+// smsBool writes a channels.sms boolean: the integrations value when it is a boolean
+// (an explicit false wins over a true default), else the account default.
+func (v *view) smsBool(key string, def bool, f found) {
+	val := def
+	if f.present() {
+		switch {
+		case f.v.kind == 't':
+			val = true
+		case f.v.kind == 'f':
+			val = false
+		case f.v.kind == '"' && equalFold(f.v.contents(), "true"):
+			val = true
+		case f.v.kind == '"' && equalFold(f.v.contents(), "false"):
+			val = false
+		default:
+			v.m.warn(WarnInvalidValue, f.field())
+		}
+	}
+	v.m.w.key(key)
+	v.m.w.boolean(val)
+}
+
+// contactProperties writes properties: traits.custom_fields when given, else every trait
+// the table does not read; then the field mappings that target properties.
+func (v *view) contactProperties() {
+	w := &v.m.w
+	mark := len(w.b)
+	w.key("properties")
+	w.open()
+	empty := len(w.b)
+	if cf := v.trait("custom_fields"); cf.v.kind == '{' {
+		v.members(v.m.index(cf.v), nil, nil)
+	} else {
+		v.members(v.traits, nil, contactTraits)
+		v.members(v.ctxTraits, v.traits, contactTraits)
+	}
+	v.mappedProperties()
+	if len(w.b) == empty {
+		w.b = w.b[:mark]
+		return
+	}
+	w.close()
+}
+
+// members writes the members of ms that the table (consumed) or a mapping does not read,
+// are not null, are not shadowed by a member of shadow, and are not set by a properties
+// mapping.
+func (v *view) members(ms, shadow []member, consumed map[string]bool) {
+	w := &v.m.w
+	for _, mb := range ms {
+		if mb.val.kind == 'n' || consumed[string(mb.key)] || v.rm.consumed[string(mb.key)] ||
+			has(shadow, mb.key) || v.propMapped(mb.key) {
+			continue
+		}
+		w.keyBytes(mb.key)
+		w.raw(mb.val)
+	}
+}
+
+func (v *view) propMapped(key []byte) bool {
+	for _, pm := range v.rm.props {
+		if pm.name == string(key) {
+			return true
+		}
+	}
+	return false
+}
+
+// mappedProperties writes the field mappings that land under properties.
+func (v *view) mappedProperties() {
+	for _, pm := range v.rm.props {
+		if x := lookupPath(v.ev.raw, pm.from); x.present() {
+			v.m.w.keyString(pm.name)
+			v.m.w.raw(x)
+		}
+	}
+}

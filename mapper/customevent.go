@@ -1,0 +1,54 @@
+package mapper
+
+import "bytes"
+
+// customEventProps are the properties the custom event table reads.
+var customEventProps = setOf("event_id", "timestamp", "email", "profile_id", "custom_fields")
+
+// customEvent maps any other track event to a custom_event. name is the trimmed event
+// name and lower its lower-cased form (scratch space: used before anything else).
+func (m *Mapper) customEvent(ev *event, acct *Account, name, lower []byte) (Record, *Error) {
+	v := m.newView(ev, acct, recCustomEvent)
+	w := &m.w
+	w.reset()
+	w.open()
+	w.key("@type")
+	w.str(TypeCustomEvent)
+	if f, ok := v.mapped("event_type"); ok {
+		v.optString("event_type", f)
+	} else {
+		w.key("event_type")
+		if acct.keepCase {
+			w.strBytes(name)
+		} else {
+			w.strBytes(lower)
+		}
+	}
+	id, err := v.id(v.pick("id", or(v.prop("event_id"), top(ev.messageID, "messageId"))), ReasonMissingEventID, "properties.event_id", "the event id")
+	if err != nil {
+		return Record{}, err
+	}
+	w.key("id")
+	w.strBytes(id)
+	if err := v.eventTimestamp(); err != nil {
+		return Record{}, err
+	}
+	email := v.pick("identity_email", or(v.trait("email"), v.prop("email")))
+	if email.v.kind != '"' || len(bytes.TrimSpace(email.v.contents())) == 0 {
+		return Record{}, fail(ReasonMissingEmail, "traits.email", "a custom event needs an email (traits.email or properties.email)")
+	}
+	w.key("identity_email")
+	v.trimmedString(email)
+	if uid := v.pick("identity_account_id", v.userID()); uid.present() {
+		aid, err := v.id(uid, ReasonInvalidID, "userId", "the account id")
+		if err != nil {
+			return Record{}, err
+		}
+		w.key("identity_account_id")
+		w.strBytes(aid)
+	}
+	v.optString("profile_id", v.pick("profile_id", or(v.trait("profile_id"), v.prop("profile_id"))))
+	v.recordProperties(customEventProps)
+	w.close()
+	return m.record(acct, TypeCustomEvent, id), nil
+}

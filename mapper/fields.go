@@ -1,0 +1,160 @@
+package mapper
+
+import "bytes"
+
+// Writers for optional fields: a value of the wrong kind is left out with a warning.
+
+// optString writes a string field; numbers are written as strings.
+func (v *view) optString(key string, f found) {
+	if !f.present() {
+		return
+	}
+	w := &v.m.w
+	switch f.v.kind {
+	case '"':
+		w.key(key)
+		w.raw(f.v)
+	case '0':
+		w.key(key)
+		w.strBytes(f.v.raw)
+	default:
+		v.m.warn(WarnInvalidValue, f.field())
+	}
+}
+
+// optTimestamp writes an ISO-8601 date-time as RFC 3339.
+func (v *view) optTimestamp(key string, f found) {
+	if !f.present() {
+		return
+	}
+	if b, ok := f.v.text(); ok && f.v.kind == '"' {
+		w := &v.m.w
+		mark := len(w.b)
+		w.key(key)
+		w.b = append(w.b, '"')
+		if w.b, ok = appendTimestamp(w.b, b); ok {
+			w.b = append(w.b, '"')
+			return
+		}
+		w.b = w.b[:mark]
+	}
+	v.m.warn(WarnInvalidTimestamp, f.field())
+}
+
+// optBool writes a JSON boolean; anything else is left out.
+func (v *view) optBool(key string, f found) {
+	if !f.present() {
+		return
+	}
+	if f.v.kind == 't' || f.v.kind == 'f' {
+		v.m.w.key(key)
+		v.m.w.raw(f.v)
+		return
+	}
+	v.m.warn(WarnInvalidValue, f.field())
+}
+
+// optNumber writes a number; a string holding a JSON number is written as that number.
+func (v *view) optNumber(key string, f found) {
+	if !f.present() {
+		return
+	}
+	if n, ok := number(f.v); ok {
+		v.m.w.key(key)
+		v.m.w.rawNumber(n)
+		return
+	}
+	v.m.warn(WarnInvalidValue, f.field())
+}
+
+// number returns the JSON number text of a number, or of a string holding one ("12.50").
+func number(x value) ([]byte, bool) {
+	switch x.kind {
+	case '0':
+		return x.raw, true
+	case '"':
+		b := bytes.TrimSpace(x.contents())
+		if isJSONNumber(b) {
+			return b, true
+		}
+	}
+	return nil, false
+}
+
+// positive reports whether the number text n is greater than zero.
+func positive(n []byte) bool {
+	if len(n) == 0 || n[0] == '-' {
+		return false
+	}
+	for _, c := range n {
+		if c == 'e' || c == 'E' {
+			break
+		}
+		if c >= '1' && c <= '9' {
+			return true
+		}
+	}
+	return false
+}
+
+// optArray writes an array as it is; a single scalar is wrapped in one.
+func (v *view) optArray(key string, f found) {
+	if !f.present() {
+		return
+	}
+	w := &v.m.w
+	switch f.v.kind {
+	case '[':
+		w.key(key)
+		w.raw(f.v)
+	case '"', '0':
+		w.key(key)
+		w.openArray()
+		w.raw(f.v)
+		w.closeArray()
+	default:
+		v.m.warn(WarnInvalidValue, f.field())
+	}
+}
+
+// optStringArray writes an array of strings; numbers become strings, other elements are
+// left out with a warning. A single string or number becomes a one-element array.
+func (v *view) optStringArray(key string, f found) {
+	if !f.present() {
+		return
+	}
+	w := &v.m.w
+	switch f.v.kind {
+	case '"', '0':
+		w.key(key)
+		w.openArray()
+		if f.v.kind == '"' {
+			w.raw(f.v)
+		} else {
+			w.strBytes(f.v.raw)
+		}
+		w.closeArray()
+	case '[':
+		w.key(key)
+		w.openArray()
+		start := len(v.m.elems)
+		v.m.elems = appendElements(v.m.elems, f.v.raw)
+		bad := false
+		for _, e := range v.m.elems[start:] {
+			switch e.kind {
+			case '"':
+				w.raw(e)
+			case '0':
+				w.strBytes(e.raw)
+			default:
+				bad = true
+			}
+		}
+		w.closeArray()
+		if bad {
+			v.m.warn(WarnInvalidValue, f.field())
+		}
+	default:
+		v.m.warn(WarnInvalidValue, f.field())
+	}
+}

@@ -1,0 +1,249 @@
+package mapper
+
+import "strconv"
+
+// Where a value was found, for warning and error messages.
+const (
+	srcNone int8 = iota
+	srcTraits
+	srcCtxTraits
+	srcProps
+	srcInteg
+	srcTop
+	srcMapping
+	srcItem // a member of a nested object: parent[idx].key, or parent.key when idx < 0
+)
+
+// found is a value and where it came from. The field name is built only when a message needs it.
+type found struct {
+	v      value
+	src    int8
+	key    string
+	p      path   // for srcMapping
+	parent string // for srcItem
+	idx    int    // for srcItem
+}
+
+func (f found) present() bool { return f.v.present() }
+
+func (f found) field() string {
+	switch f.src {
+	case srcTraits:
+		return "traits." + f.key
+	case srcCtxTraits:
+		return "context.traits." + f.key
+	case srcProps:
+		return "properties." + f.key
+	case srcInteg:
+		return "integrations.Ometria." + f.key
+	case srcMapping:
+		return f.p.String()
+	case srcItem:
+		if f.idx < 0 {
+			return f.parent + "." + f.key
+		}
+		return f.parent + "[" + strconv.Itoa(f.idx) + "]." + f.key
+	}
+	return f.key
+}
+
+// view is one event being mapped: its indexed objects and the account's mappings for
+// the record type being built.
+type view struct {
+	m         *Mapper
+	ev        *event
+	acct      *Account
+	rm        *recordMappings
+	traits    []member
+	ctxTraits []member
+	props     []member
+	integ     []member
+}
+
+func (m *Mapper) newView(ev *event, acct *Account, rec int) view {
+	v := view{m: m, ev: ev, acct: acct, rm: &acct.mappings[rec]}
+	v.traits = m.index(ev.traits)
+	v.ctxTraits = m.index(ev.ctxTraits)
+	v.props = m.index(ev.properties)
+	if ev.integrations.kind == '{' {
+		for _, name := range [...]string{"Ometria", "ometria", "OMETRIA"} {
+			if o := objGet(ev.integrations.raw, name); o.kind == '{' {
+				v.integ = m.index(o)
+				break
+			}
+		}
+	}
+	return v
+}
+
+// index lists the members of an object value (nil for anything else).
+func (m *Mapper) index(v value) []member {
+	if v.kind != '{' {
+		return nil
+	}
+	start := len(m.members)
+	m.members = appendMembers(m.members, v.raw)
+	return m.members[start:len(m.members):len(m.members)]
+}
+
+func get(ms []member, key string) value {
+	for i := range ms {
+		if string(ms[i].key) == key {
+			return ms[i].val
+		}
+	}
+	return value{}
+}
+
+func has(ms []member, key []byte) bool {
+	for i := range ms {
+		if string(ms[i].key) == string(key) {
+			return true
+		}
+	}
+	return false
+}
+
+// trait returns the first present value of the names, each read from traits then context.traits.
+func (v *view) trait(names ...string) found {
+	for _, n := range names {
+		if x := get(v.traits, n); x.present() {
+			return found{v: x, src: srcTraits, key: n}
+		}
+		if x := get(v.ctxTraits, n); x.present() {
+			return found{v: x, src: srcCtxTraits, key: n}
+		}
+	}
+	return found{}
+}
+
+func (v *view) prop(names ...string) found {
+	for _, n := range names {
+		if x := get(v.props, n); x.present() {
+			return found{v: x, src: srcProps, key: n}
+		}
+	}
+	return found{}
+}
+
+func (v *view) integration(names ...string) found {
+	for _, n := range names {
+		if x := get(v.integ, n); x.present() {
+			return found{v: x, src: srcInteg, key: n}
+		}
+	}
+	return found{}
+}
+
+func top(x value, name string) found {
+	if x.present() {
+		return found{v: x, src: srcTop, key: name}
+	}
+	return found{}
+}
+
+// or returns the first present of fs.
+func or(fs ...found) found {
+	for _, f := range fs {
+		if f.present() {
+			return f
+		}
+	}
+	return found{}
+}
+
+// mapped returns the value a field mapping gives the built-in field, if it gives one.
+func (v *view) mapped(field string) (found, bool) {
+	p, ok := v.rm.top[field]
+	if !ok {
+		return found{}, false
+	}
+	x := lookupPath(v.ev.raw, p)
+	if !x.present() {
+		return found{}, false
+	}
+	return found{v: x, src: srcMapping, p: p}, true
+}
+
+// pick is the value of a built-in field: a field mapping's when it gives one, else the table's.
+func (v *view) pick(field string, table found) found {
+	if f, ok := v.mapped(field); ok {
+		return f
+	}
+	return table
+}
+
+// userID is RudderStack's user id: userId, traits.userId, traits.id, context.traits.userId,
+// context.traits.id, anonymousId, the first present.
+func (v *view) userID() found {
+	if f := top(v.ev.userID, "userId"); f.present() {
+		return f
+	}
+	for i, ms := range [2][]member{v.traits, v.ctxTraits} {
+		for _, n := range [...]string{"userId", "id"} {
+			if x := get(ms, n); x.present() {
+				return found{v: x, src: srcTraits + int8(i), key: n}
+			}
+		}
+	}
+	return top(v.ev.anonID, "anonymousId")
+}
+
+// lookupPath follows p from the document root.
+func lookupPath(doc []byte, p path) value {
+	cur := value{raw: doc, kind: '{'}
+	if i := skipWS(doc, 0); i < len(doc) {
+		cur = value{raw: doc[i:], kind: kindOf(doc[i])}
+	}
+	for _, s := range p {
+		switch {
+		case cur.kind == '{':
+			cur = objGet(cur.raw, s.key)
+		case cur.kind == '[' && s.index >= 0:
+			cur = arrGet(cur.raw, s.index)
+		default:
+			return value{}
+		}
+		if !cur.exists() {
+			return value{}
+		}
+	}
+	return cur
+}
+
+// objGet returns the member key of the validated object obj (the last one, if repeated).
+func objGet(obj []byte, key string) value {
+	var out value
+	i := skipWS(obj, 1)
+	for i < len(obj) && obj[i] == '"' {
+		ks := i
+		i = skip(obj, i)
+		k := obj[ks+1 : i-1]
+		i = skipWS(obj, skipWS(obj, i)+1)
+		vs := i
+		i = skip(obj, i)
+		if string(k) == key || (hasBackslash(k) && string(unescape(nil, k)) == key) {
+			out = value{raw: obj[vs:i], kind: kindOf(obj[vs])}
+		}
+		if i = skipWS(obj, i); i < len(obj) && obj[i] == ',' {
+			i = skipWS(obj, i+1)
+		}
+	}
+	return out
+}
+
+// arrGet returns element n of the validated array arr.
+func arrGet(arr []byte, n int) value {
+	i := skipWS(arr, 1)
+	for k := 0; i < len(arr) && arr[i] != ']'; k++ {
+		vs := i
+		i = skip(arr, i)
+		if k == n {
+			return value{raw: arr[vs:i], kind: kindOf(arr[vs])}
+		}
+		if i = skipWS(arr, i); i < len(arr) && arr[i] == ',' {
+			i = skipWS(arr, i+1)
+		}
+	}
+	return value{}
+}

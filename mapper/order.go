@@ -1,0 +1,349 @@
+package mapper
+
+import (
+	"bytes"
+	"strconv"
+)
+
+// orderProps are the properties the order table reads; the others go into properties
+// when custom_fields is absent.
+var orderProps = setOf("order_id", "timestamp", "grand_total", "total", "revenue", "currency",
+	"subtotal", "discount", "shipping", "tax", "web_id", "channel", "store", "payment_method",
+	"shipping_method", "coupon_code", "coupon", "ip_address", "shipping_address",
+	"billing_address", "email", "products", "custom_fields")
+
+// order maps a track event whose name is an order event to an order record with status.
+// A "cancelled" status gives Ometria's partial cancelling order {id, status, is_valid: false}.
+func (m *Mapper) order(ev *event, acct *Account, status string) (Record, *Error) {
+	v := m.newView(ev, acct, recOrder)
+	w := &m.w
+	w.reset()
+	w.open()
+	w.key("@type")
+	w.str(TypeOrder)
+	id, err := v.id(v.pick("id", v.prop("order_id")), ReasonMissingOrderID, "properties.order_id", "the order id")
+	if err != nil {
+		return Record{}, err
+	}
+	w.key("id")
+	w.strBytes(id)
+	if status == statusCancelled {
+		w.key("status")
+		w.str(statusCancelled)
+		w.key("is_valid")
+		w.boolean(false)
+		w.close()
+		return m.record(acct, TypeOrder, id), nil
+	}
+	if err := v.eventTimestamp(); err != nil {
+		return Record{}, err
+	}
+
+	gt := v.pick("grand_total", v.prop("grand_total", "total", "revenue"))
+	n, ok := number(gt.v)
+	if !ok {
+		if !gt.present() {
+			return Record{}, fail(ReasonInvalidGrandTotal, "properties.grand_total", "an order needs grand_total (or total, or revenue)")
+		}
+		return Record{}, fail(ReasonInvalidGrandTotal, gt.field(), "must be a number, got a %s", kindName(gt.v.kind))
+	}
+	w.key("grand_total")
+	w.rawNumber(n)
+
+	cur := v.pick("currency", v.prop("currency"))
+	code, _ := cur.v.text()
+	code = bytes.TrimSpace(code)
+	var c [3]byte
+	if cur.v.kind != '"' || len(code) != 3 {
+		return Record{}, fail(ReasonInvalidCurrency, "properties.currency", "an order needs an ISO 4217 currency code string")
+	}
+	c = [3]byte{upper(code[0]), upper(code[1]), upper(code[2])}
+	if !isCurrency(c[:]) {
+		return Record{}, fail(ReasonInvalidCurrency, cur.field(), "%q is not a current ISO 4217 currency code", code)
+	}
+	w.key("currency")
+	w.strBytes(c[:])
+	w.key("status")
+	w.str(status)
+	w.key("is_valid")
+	w.boolean(true)
+
+	for _, k := range [...]string{"subtotal", "discount", "shipping", "tax"} {
+		v.optNumber(k, v.pick(k, v.prop(k)))
+	}
+	for _, k := range [...]string{"web_id", "channel", "store", "payment_method", "shipping_method"} {
+		v.optString(k, v.pick(k, v.prop(k)))
+	}
+	v.optString("coupon_code", v.pick("coupon_code", v.prop("coupon_code", "coupon")))
+	v.optString("ip_address", v.pick("ip_address", or(top(ev.ctxIP, "context.ip"), v.prop("ip_address"))))
+
+	if err := v.customer(); err != nil {
+		return Record{}, err
+	}
+	v.address("shipping_address", "properties.shipping_address", v.prop("shipping_address"))
+	v.address("billing_address", "properties.billing_address", v.prop("billing_address"))
+	v.lineItems(v.prop("products"))
+	v.recordProperties(orderProps)
+	w.close()
+	return m.record(acct, TypeOrder, id), nil
+}
+
+// eventTimestamp writes the required timestamp of an order or custom event:
+// properties.timestamp, else timestamp, else originalTimestamp.
+func (v *view) eventTimestamp() *Error {
+	f := v.pick("timestamp", or(v.prop("timestamp"), top(v.ev.timestamp, "timestamp"), top(v.ev.origTS, "originalTimestamp")))
+	if !f.present() {
+		return fail(ReasonInvalidTimestamp, "timestamp", "missing: properties.timestamp, timestamp or originalTimestamp is required")
+	}
+	if f.v.kind == '"' {
+		w := &v.m.w
+		mark := len(w.b)
+		w.key("timestamp")
+		w.b = append(w.b, '"')
+		var ok bool
+		if w.b, ok = appendTimestamp(w.b, f.v.contents()); ok {
+			w.b = append(w.b, '"')
+			return nil
+		}
+		w.b = w.b[:mark]
+	}
+	shown := f.v.raw
+	if len(shown) > 64 {
+		shown = shown[:64]
+	}
+	return fail(ReasonInvalidTimestamp, f.field(), "%s is not an ISO-8601 date-time with a Z or numeric offset", shown)
+}
+
+// customer writes the order's customer {id, email, firstname, lastname}; id and email are required.
+func (v *view) customer() *Error {
+	uid := v.userID()
+	email := or(v.trait("email"), v.prop("email"))
+	if !uid.present() {
+		return fail(ReasonMissingCustomer, "userId", "an order needs a customer id (userId, traits.userId, traits.id or anonymousId)")
+	}
+	if email.v.kind != '"' || len(bytes.TrimSpace(email.v.contents())) == 0 {
+		return fail(ReasonMissingCustomer, "traits.email", "an order needs a customer email (traits.email or properties.email)")
+	}
+	cid, err := v.id(uid, ReasonMissingCustomer, "userId", "the customer id")
+	if err != nil {
+		return err
+	}
+	w := &v.m.w
+	w.key("customer")
+	w.open()
+	w.key("id")
+	w.strBytes(cid)
+	w.key("email")
+	v.trimmedString(email)
+	first := v.trait("firstName", "first_name", "firstname")
+	last := v.trait("lastName", "last_name", "lastname")
+	if !first.present() && !last.present() {
+		if n := v.trait("name"); n.v.kind == '"' {
+			b, _ := n.v.text()
+			if words := bytes.Fields(b); len(words) > 0 {
+				w.key("firstname")
+				w.strBytes(words[0])
+				if len(words) > 1 {
+					w.key("lastname")
+					w.strBytes(words[len(words)-1])
+				}
+			}
+		}
+	}
+	v.optString("firstname", first)
+	v.optString("lastname", last)
+	w.close()
+	return nil
+}
+
+// address writes {city, state, postcode, country_code} from an address object.
+func (v *view) address(key, parent string, f found) {
+	if !f.present() {
+		return
+	}
+	if f.v.kind != '{' {
+		v.m.warn(WarnInvalidValue, f.field())
+		return
+	}
+	ms := v.m.index(f.v)
+	w := &v.m.w
+	mark := len(w.b)
+	w.key(key)
+	w.open()
+	empty := len(w.b)
+	sub := func(out string, names ...string) {
+		for _, n := range names {
+			if x := get(ms, n); x.present() {
+				v.optString(out, found{v: x, src: srcItem, key: n, parent: parent, idx: -1})
+				return
+			}
+		}
+	}
+	sub("city", "city")
+	sub("state", "state", "region")
+	sub("postcode", "postcode", "postalCode", "postal_code", "zip")
+	sub("country_code", "country_code", "countryCode", "country")
+	if len(w.b) == empty {
+		w.b = w.b[:mark]
+		return
+	}
+	w.close()
+}
+
+// itemKeys are the product keys a line item reads; the others go into its properties.
+var itemKeys = setOf("product_id", "variant_id", "sku", "quantity", "unit_price", "price",
+	"subtotal", "tax", "total", "discount", "quantity_refunded", "refunded", "is_on_sale",
+	"totals", "variant_options", "properties")
+
+// lineItems writes properties.products as lineitems. A product without product_id, a
+// positive quantity and a unit_price (or price) or subtotal is left out with a warning.
+func (v *view) lineItems(f found) {
+	if !f.present() {
+		return
+	}
+	if f.v.kind != '[' {
+		v.m.warn(WarnInvalidValue, f.field())
+		return
+	}
+	w := &v.m.w
+	w.key("lineitems")
+	w.openArray()
+	start := len(v.m.elems)
+	v.m.elems = appendElements(v.m.elems, f.v.raw)
+	for i, el := range v.m.elems[start:] {
+		field := func() string { return "properties.products[" + strconv.Itoa(i) + "]" }
+		if el.kind != '{' {
+			v.m.warn(WarnLineItemDropped, field())
+			continue
+		}
+		ms := v.m.index(el)
+		pid := get(ms, "product_id")
+		pidText, ok := pid.text()
+		qty, qok := number(get(ms, "quantity"))
+		price, pok := number(get(ms, "unit_price"))
+		if !pok {
+			price, pok = number(get(ms, "price"))
+		}
+		sub, sok := number(get(ms, "subtotal"))
+		if !pid.present() || !ok || hasSpace(pidText) || !qok || !positive(qty) || (!pok && !sok) {
+			v.m.warn(WarnLineItemDropped, field())
+			continue
+		}
+		w.open()
+		w.key("product_id")
+		w.strBytes(pidText)
+		item := func(k string) found {
+			if x := get(ms, k); x.present() {
+				return found{v: x, src: srcItem, key: k, parent: "properties.products", idx: i}
+			}
+			return found{}
+		}
+		v.optString("variant_id", item("variant_id"))
+		v.optString("sku", item("sku"))
+		w.key("quantity")
+		w.rawNumber(qty)
+		if pok {
+			w.key("unit_price")
+			w.rawNumber(price)
+		}
+		if sok {
+			w.key("subtotal")
+			w.rawNumber(sub)
+		}
+		for _, k := range [...]string{"tax", "total", "discount", "quantity_refunded", "refunded"} {
+			v.optNumber(k, item(k))
+		}
+		v.optBool("is_on_sale", item("is_on_sale"))
+		if t := get(ms, "totals"); t.present() {
+			w.key("totals")
+			w.raw(t)
+		}
+		v.variantOptions(item("variant_options"))
+		if p := get(ms, "properties"); p.kind == '{' {
+			w.key("properties")
+			w.raw(p)
+		} else {
+			mark := len(w.b)
+			w.key("properties")
+			w.open()
+			empty := len(w.b)
+			for _, mb := range ms {
+				if mb.val.kind != 'n' && !itemKeys[string(mb.key)] {
+					w.keyBytes(mb.key)
+					w.raw(mb.val)
+				}
+			}
+			if len(w.b) == empty {
+				w.b = w.b[:mark]
+			} else {
+				w.close()
+			}
+		}
+		w.close()
+	}
+	w.closeArray()
+}
+
+// variantOptions writes the options that have all of id, type and label.
+func (v *view) variantOptions(f found) {
+	if !f.present() {
+		return
+	}
+	if f.v.kind != '[' {
+		v.m.warn(WarnInvalidValue, f.field())
+		return
+	}
+	w := &v.m.w
+	w.key("variant_options")
+	w.openArray()
+	start := len(v.m.elems)
+	v.m.elems = appendElements(v.m.elems, f.v.raw)
+	for i, o := range v.m.elems[start:] {
+		var parts [3]value
+		ok := o.kind == '{'
+		if ok {
+			for j, k := range [...]string{"id", "type", "label"} {
+				parts[j] = objGet(o.raw, k)
+				if kd := parts[j].kind; !parts[j].present() || (kd != '"' && kd != '0') {
+					ok = false
+				}
+			}
+		}
+		if !ok {
+			v.m.warn(WarnVariantOptionDropped, f.field()+"["+strconv.Itoa(i)+"]")
+			continue
+		}
+		w.open()
+		for j, k := range [...]string{"id", "type", "label"} {
+			w.key(k)
+			if parts[j].kind == '"' {
+				w.raw(parts[j])
+			} else {
+				w.strBytes(parts[j].raw)
+			}
+		}
+		w.close()
+	}
+	w.closeArray()
+}
+
+// recordProperties writes properties for an order or custom event: properties.custom_fields
+// when given, else the properties the table does not read; then the properties mappings.
+func (v *view) recordProperties(consumed map[string]bool) {
+	w := &v.m.w
+	mark := len(w.b)
+	w.key("properties")
+	w.open()
+	empty := len(w.b)
+	if cf := v.prop("custom_fields"); cf.v.kind == '{' {
+		v.members(v.m.index(cf.v), nil, nil)
+	} else {
+		v.members(v.props, nil, consumed)
+	}
+	v.mappedProperties()
+	if len(w.b) == empty {
+		w.b = w.b[:mark]
+		return
+	}
+	w.close()
+}

@@ -1,0 +1,17 @@
+package mapper
+
+import "testing"
+
+// BenchmarkParse measures the validating scan alone, the floor under BenchmarkMap.
+func BenchmarkParse(b *testing.B) {
+	events := benchEvents(b)
+	var ev event
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := parseEvent(events[i%len(events)], &ev); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
