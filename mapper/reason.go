@@ -77,11 +77,11 @@ func fail(r Reason, field, format string, args ...any) *Error {
 
 // Warning codes: a value was left out of a record that was still produced.
 const (
-	WarnInvalidPhone        = "invalid_phone"          // not a valid number for its region; phone_number left out
-	WarnInvalidTimestamp    = "invalid_timestamp"      // an optional timestamp that is not ISO-8601; left out
-	WarnInvalidDate         = "invalid_date"           // date_of_birth that is not YYYY-MM-DD; left out
-	WarnInvalidValue        = "invalid_value"          // wrong JSON type or not an allowed value; left out
-	WarnLineItemDropped     = "lineitem_dropped"       // a product without product_id, positive quantity and a price
+	WarnInvalidPhone         = "invalid_phone"          // not a valid number for its region; phone_number left out
+	WarnInvalidTimestamp     = "invalid_timestamp"      // an optional timestamp that is not ISO-8601; left out
+	WarnInvalidDate          = "invalid_date"           // date_of_birth that is not YYYY-MM-DD; left out
+	WarnInvalidValue         = "invalid_value"          // wrong JSON type or not an allowed value; left out
+	WarnLineItemDropped      = "lineitem_dropped"       // a product without product_id, positive quantity and a price
 	WarnVariantOptionDropped = "variant_option_dropped" // a variant option without id, type and label
 )
 

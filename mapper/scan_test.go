@@ -1,0 +1,103 @@
+package mapper
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+var scanCorpus = []string{
+	`{}`, `[]`, `{"a":1}`, `{"a":[1,2,{"b":null}],"c":true,"d":false,"e":"x"}`,
+	` { "a" : [ ] , "b" : { } } `, `{"a":-0.5e+10}`, `{"a":1E2}`, `{"a":0}`, `{"a":-0}`,
+	`{"a":"\u00e9\ud83d\ude00\n\t\"\\\/"}`, `{"a\"b":1}`, `"x"`, `1`, `true`, `null`,
+	// invalid
+	``, `{`, `{"a"}`, `{"a":}`, `{"a":1,}`, `[1,]`, `{"a":01}`, `{"a":1.}`, `{"a":.5}`,
+	`{"a":1e}`, `{"a":+1}`, `{"a":tru}`, `{"a":nul}`, `{"a":"\x"}`, `{"a":"\u12"}`,
+	"{\"a\":\"\x01\"}", `{"a":"unterminated}`, `{a:1}`, `{"a":1}}`, `[1 2]`, `{"a":1 "b":2}`,
+	`{"a":NaN}`, `{"a":Infinity}`, `{"a":'x'}`, `[` + strings.Repeat("[", 300) + strings.Repeat("]", 301),
+	`{"a":"\uD800"}`, `{"a":-}`, `{"a":--1}`, `{"a":[}`, `{"a":{]}`,
+}
+
+// TestScanAgreesWithEncodingJSON: the hand-written scanner accepts exactly what
+// encoding/json accepts (nesting aside: the scanner caps depth at maxDepth).
+func TestScanAgreesWithEncodingJSON(t *testing.T) {
+	for _, in := range scanCorpus {
+		checkScan(t, []byte(in))
+	}
+	for _, e := range benchEvents(t)[:200] {
+		checkScan(t, e)
+	}
+}
+
+func checkScan(t *testing.T, d []byte) {
+	t.Helper()
+	i := skipWS(d, 0)
+	end, err := scanValue(d, i, 0)
+	ok := err == nil && skipWS(d, end) == len(d)
+	want := json.Valid(d)
+	if ok != want && !(want && strings.Count(string(d), "[") > maxDepth) {
+		t.Errorf("scan(%q) ok=%v (%v), encoding/json says %v", d, ok, err, want)
+	}
+	if !ok {
+		return
+	}
+	// skip, used on validated input, must find the same end.
+	if e := skip(d, i); e != end {
+		t.Errorf("skip(%q) = %d, scanValue = %d", d, e, end)
+	}
+}
+
+func TestUnescapeAgreesWithEncodingJSON(t *testing.T) {
+	for _, s := range []string{`plain`, `a\"b`, `\\\/\b\f\n\r\t`, `\u00e9`, `\ud83d\ude00x`, `\ud800`, `\udc00\u0041`, `\ud83dx`, `\u0000`} {
+		var want string
+		if err := json.Unmarshal([]byte(`"`+s+`"`), &want); err != nil {
+			t.Fatal(err)
+		}
+		if got := string(unescape(nil, []byte(s))); got != want {
+			t.Errorf("unescape(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+func TestAppendQuotedRoundTrips(t *testing.T) {
+	for _, s := range []string{"", "plain", "quote\" back\\ slash", "ctl\x00\x1f\n\r\t", "é😀", "bad\xffutf8", "\u2028"} {
+		q := appendQuoted(nil, s)
+		var got string
+		if err := json.Unmarshal(q, &got); err != nil {
+			t.Fatalf("appendQuoted(%q) = %s: %v", s, q, err)
+		}
+		want := strings.ToValidUTF8(s, "\ufffd")
+		if got != want {
+			t.Errorf("round trip of %q = %q", s, got)
+		}
+	}
+}
+
+func TestStringSpecial(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want int
+	}{{"", -1}, {"abc", -1}, {`abcdefgh"`, 8}, {`ab\c`, 2}, {"abcdefghijklmno\x1f", 15}, {"é\"", 2}, {"\x7f\x80\xff\"", 3}} {
+		if got := stringSpecial([]byte(c.in)); got != c.want {
+			t.Errorf("stringSpecial(%q) = %d, want %d", c.in, got, c.want)
+		}
+	}
+}
+
+func TestIsJSONNumber(t *testing.T) {
+	for s, want := range map[string]bool{"1": true, "-1.5e3": true, "0.10": true, "": false, "1.": false, "01": false, "Inf": false, "NaN": false, "0x10": false, "1_000": false, " 1": false} {
+		if isJSONNumber([]byte(s)) != want {
+			t.Errorf("isJSONNumber(%q) != %v", s, want)
+		}
+	}
+}
+
+// FuzzScan checks the scanner against encoding/json on any input.
+func FuzzScan(f *testing.F) {
+	for _, s := range scanCorpus {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, d []byte) {
+		checkScan(t, d)
+	})
+}
