@@ -12,11 +12,15 @@ type event struct {
 	properties        value
 	integrations      value
 	batch             value
+
+	// Members of traits, context.traits and properties, collected while validating.
+	traitsM, ctxTraitsM, propsM []member
 }
 
-// parseEvent validates the whole document and records the fields of interest.
+// parseEvent validates the whole document and records the fields of interest; the
+// members of traits, context.traits and properties are appended to arena.
 // A document that is valid JSON but not an object gives ReasonNotAnObject.
-func parseEvent(d []byte, ev *event) *Error {
+func parseEvent(d []byte, ev *event, arena *[]member) *Error {
 	*ev = event{raw: d}
 	i := skipWS(d, 0)
 	if i >= len(d) {
@@ -32,7 +36,7 @@ func parseEvent(d []byte, ev *event) *Error {
 		}
 		return fail(ReasonInvalidJSON, "", "%v", err)
 	}
-	end, err := scanTopObject(d, i, ev)
+	end, err := scanTopObject(d, i, ev, arena)
 	if err == nil {
 		if end = skipWS(d, end); end != len(d) {
 			err = errAt(end, "data after the JSON value")
@@ -97,10 +101,14 @@ func scanMembers(d []byte, i, depth int, fn memberFunc) (int, error) {
 	}
 }
 
-func scanTopObject(d []byte, i int, ev *event) (int, error) {
+func scanTopObject(d []byte, i int, ev *event, arena *[]member) (int, error) {
 	return scanMembers(d, i, 1, func(key []byte, v value, d []byte, vs, depth int) (int, error) {
 		var dst *value
 		switch string(key) {
+		case "traits":
+			return scanCollect(&ev.traits, &ev.traitsM, v, d, vs, depth, arena)
+		case "properties":
+			return scanCollect(&ev.properties, &ev.propsM, v, d, vs, depth, arena)
 		case "type":
 			dst = &ev.typ
 		case "event":
@@ -115,10 +123,6 @@ func scanTopObject(d []byte, i int, ev *event) (int, error) {
 			dst = &ev.timestamp
 		case "originalTimestamp":
 			dst = &ev.origTS
-		case "traits":
-			dst = &ev.traits
-		case "properties":
-			dst = &ev.properties
 		case "integrations":
 			dst = &ev.integrations
 		case "batch":
@@ -129,7 +133,7 @@ func scanTopObject(d []byte, i int, ev *event) (int, error) {
 					var dst *value
 					switch string(key) {
 					case "traits":
-						dst = &ev.ctxTraits
+						return scanCollect(&ev.ctxTraits, &ev.ctxTraitsM, v, d, vs, depth, arena)
 					case "ip":
 						dst = &ev.ctxIP
 					case "timezone":
@@ -142,6 +146,26 @@ func scanTopObject(d []byte, i int, ev *event) (int, error) {
 		}
 		return scanInto(dst, v, d, vs, depth)
 	})
+}
+
+// scanCollect validates a value into dst and, when it is an object, appends its
+// members to arena and points ms at them.
+func scanCollect(dst *value, ms *[]member, v value, d []byte, vs, depth int, arena *[]member) (int, error) {
+	if v.kind != '{' {
+		return scanInto(dst, v, d, vs, depth)
+	}
+	start := len(*arena)
+	end, err := scanMembers(d, vs, depth+1, func(key []byte, v value, d []byte, vs, depth int) (int, error) {
+		end, err := scanValue(d, vs, depth)
+		v.raw = d[vs:end]
+		*arena = append(*arena, member{key: key, val: v})
+		return end, err
+	})
+	if err == nil {
+		*dst = value{raw: d[vs:end], kind: '{'}
+		*ms = (*arena)[start:len(*arena):len(*arena)]
+	}
+	return end, err
 }
 
 func scanInto(dst *value, v value, d []byte, vs, depth int) (int, error) {

@@ -62,9 +62,7 @@ type view struct {
 
 func (m *Mapper) newView(ev *event, acct *Account, rec int) view {
 	v := view{m: m, ev: ev, acct: acct, rm: &acct.mappings[rec]}
-	v.traits = m.index(ev.traits)
-	v.ctxTraits = m.index(ev.ctxTraits)
-	v.props = m.index(ev.properties)
+	v.traits, v.ctxTraits, v.props = ev.traitsM, ev.ctxTraitsM, ev.propsM
 	if ev.integrations.kind == '{' {
 		for _, name := range [...]string{"Ometria", "ometria", "OMETRIA"} {
 			if o := objGet(ev.integrations.raw, name); o.kind == '{' {
@@ -86,8 +84,9 @@ func (m *Mapper) index(v value) []member {
 	return m.members[start:len(m.members):len(m.members)]
 }
 
+// get returns the member key of ms; the last one when a key repeats, as encoding/json does.
 func get(ms []member, key string) value {
-	for i := range ms {
+	for i := len(ms) - 1; i >= 0; i-- {
 		if string(ms[i].key) == key {
 			return ms[i].val
 		}

@@ -6,10 +6,12 @@ import "testing"
 func BenchmarkParse(b *testing.B) {
 	events := benchEvents(b)
 	var ev event
+	var arena []member
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if err := parseEvent(events[i%len(events)], &ev); err != nil {
+		arena = arena[:0]
+		if err := parseEvent(events[i%len(events)], &ev, &arena); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kafka-ometria/kafka-ometria/config"
+)
+
+func newConfigCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "config",
+		Short: "Work with configuration files",
+	}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "check FILE",
+		Short: "Validate a configuration file, reporting every problem",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := loadConfig(args[0])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "ok: %s\n", cfg.Summary())
+			return nil
+		},
+	})
+	return cmd
+}
+
+// loadConfig loads and validates the config file at path. Its error is a usage error
+// listing every problem, one per line.
+func loadConfig(path string) (*config.Config, error) {
+	cfg, err := config.Load(path)
+	if err == nil {
+		return cfg, nil
+	}
+	problems := flatten(err)
+	if len(problems) == 1 {
+		return nil, usageError("config %s: %v", path, err)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "config %s: %d problems:", path, len(problems))
+	for _, p := range problems {
+		b.WriteString("\n  ")
+		b.WriteString(p.Error())
+	}
+	return nil, usageError("%s", b.String())
+}
+
+// flatten returns the leaves of a tree of joined errors.
+func flatten(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, flatten(e)...)
+		}
+		return out
+	}
+	return []error{err}
+}

@@ -1,0 +1,227 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/kafka-ometria/kafka-ometria/mapper"
+)
+
+const minimalYAML = `
+kafka: {brokers: ["127.0.0.1:9092"]}
+topics: {events: [rudder.events]}
+accounts:
+  acme: {api_key_env: OMETRIA_KEY_ACME}
+`
+
+func mustParse(t *testing.T, doc string) *Config {
+	t.Helper()
+	c, err := Parse([]byte(doc))
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	return c
+}
+
+func TestParseDefaults(t *testing.T) {
+	c := mustParse(t, minimalYAML)
+	tru := true
+	want := &Config{
+		Kafka:   Kafka{Brokers: []string{"127.0.0.1:9092"}},
+		Topics:  Topics{Events: []string{"rudder.events"}, Records: "ometria.records", Retry: "ometria.retry", DeadLetter: "ometria.dlq"},
+		Stages:  []Stage{StageMap, StagePush, StageRetry},
+		Ometria: Ometria{BaseURL: "https://api.ometria.com/v2", Timeout: 10 * time.Second},
+		Routing: Routing{Header: "ometria-account"},
+		Accounts: map[string]*Account{"acme": {
+			APIKeyEnv:      "OMETRIA_KEY_ACME",
+			RateLimit:      4,
+			MarketingOptin: mapper.OptedOut,
+			PIICheck:       &tru,
+			EventTypeCase:  EventTypeLower,
+			Unsupported:    UnsupportedSkip,
+		}},
+	}
+	if !reflect.DeepEqual(c, want) {
+		t.Errorf("Parse(minimal) =\n%#v\nwant\n%#v", c, want)
+	}
+	s := c.Accounts["acme"].Settings("acme")
+	if s.Name != "acme" || s.AllowPIIInIDs || s.KeepEventCase || s.DeadLetterUnsupported {
+		t.Errorf("default settings = %+v", s)
+	}
+}
+
+const fullYAML = `
+kafka:
+  brokers: ["k1:9093", "k2:9093"]
+  tls: {enabled: true, ca_file: /ca.pem, cert_file: /c.pem, key_file: /k.pem}
+  sasl: {mechanism: SCRAM-SHA-512, username: svc, password_file: /run/pw}
+topics:
+  events: [rudder.events, segment.events]
+  records: r
+  retry: rt
+  dead_letter: d
+stages: [push, map]
+ometria:
+  base_url: http://127.0.0.1:8080/v2/
+  timeout: 1m30s
+routing:
+  header: x-account
+  topics: {rudder.events: acme, segment.events: beta}
+  default_account: beta
+accounts:
+  acme:
+    api_key_env: KEY_ACME
+    rate_limit: 2.5
+    marketing_optin: EXPLICITLY_OPTEDIN
+    sms_allow_marketing: true
+    sms_allow_transactional: true
+    collection: shop
+    phone_region: gb
+    pii_check: false
+    event_type_case: keep
+    order_events: {"order refunded": refunded}
+    skip_events: ["page viewed"]
+    unsupported: dead_letter
+    field_mappings:
+      - {from: traits.loyalty.tier, to: loyalty_tier}
+      - {from: properties.store_code, to: store, record: order}
+  beta:
+    api_key_file: /run/beta
+`
+
+func TestParseFull(t *testing.T) {
+	c := mustParse(t, fullYAML)
+	fals := false
+	want := &Config{
+		Kafka: Kafka{
+			Brokers: []string{"k1:9093", "k2:9093"},
+			TLS:     TLS{Enabled: true, CAFile: "/ca.pem", CertFile: "/c.pem", KeyFile: "/k.pem"},
+			SASL:    SASL{Mechanism: SASLScramSHA512, Username: "svc", PasswordFile: "/run/pw"},
+		},
+		Topics:  Topics{Events: []string{"rudder.events", "segment.events"}, Records: "r", Retry: "rt", DeadLetter: "d"},
+		Stages:  []Stage{StagePush, StageMap},
+		Ometria: Ometria{BaseURL: "http://127.0.0.1:8080/v2", Timeout: 90 * time.Second},
+		Routing: Routing{Header: "x-account", Topics: map[string]string{"rudder.events": "acme", "segment.events": "beta"}, DefaultAccount: "beta"},
+		Accounts: map[string]*Account{
+			"acme": {
+				APIKeyEnv: "KEY_ACME", RateLimit: 2.5, MarketingOptin: mapper.OptedIn,
+				SMSAllowMarketing: true, SMSAllowTransactional: true, Collection: "shop",
+				PhoneRegion: "gb", PIICheck: &fals, EventTypeCase: EventTypeKeep,
+				OrderEvents: map[string]string{"order refunded": "refunded"},
+				SkipEvents:  []string{"page viewed"}, Unsupported: UnsupportedDeadLetter,
+				FieldMappings: []FieldMapping{
+					{From: "traits.loyalty.tier", To: "loyalty_tier", Record: "contact"},
+					{From: "properties.store_code", To: "store", Record: "order"},
+				},
+			},
+			"beta": c.Accounts["beta"], // defaults: checked by TestParseDefaults
+		},
+	}
+	if !reflect.DeepEqual(c, want) {
+		t.Errorf("Parse(full) =\n%#v\nwant\n%#v", c, want)
+	}
+	if !c.HasStage(StageMap) || c.HasStage(StageRetry) {
+		t.Errorf("HasStage wrong for %v", c.Stages)
+	}
+
+	s := c.Accounts["acme"].Settings("acme")
+	wantS := mapper.Settings{
+		Name: "acme", MarketingOptin: mapper.OptedIn, SMSAllowMarketing: true, SMSAllowTransactional: true,
+		Collection: "shop", PhoneRegion: "gb", AllowPIIInIDs: true, KeepEventCase: true,
+		OrderEvents: map[string]string{"order refunded": "refunded"}, SkipEvents: []string{"page viewed"},
+		DeadLetterUnsupported: true,
+		FieldMappings: []mapper.FieldMapping{
+			{From: "traits.loyalty.tier", To: "loyalty_tier", Record: "contact"},
+			{From: "properties.store_code", To: "store", Record: "order"},
+		},
+	}
+	if !reflect.DeepEqual(s, wantS) {
+		t.Errorf("Settings =\n%+v\nwant\n%+v", s, wantS)
+	}
+
+	accts, err := c.MapperAccounts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(accts) != 2 || accts["acme"].Name() != "acme" || accts["beta"].Name() != "beta" {
+		t.Errorf("MapperAccounts = %v", accts)
+	}
+	if got := c.Summary(); got != "2 accounts, stages [push map]" {
+		t.Errorf("Summary = %q", got)
+	}
+}
+
+// TestRoundTrip checks that a parsed config, written back as YAML, parses to the same config.
+func TestRoundTrip(t *testing.T) {
+	for name, doc := range map[string]string{"minimal": minimalYAML, "full": fullYAML} {
+		t.Run(name, func(t *testing.T) {
+			c := mustParse(t, doc)
+			out, err := yaml.Marshal(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c2, err := Parse(out)
+			if err != nil {
+				t.Fatalf("Parse(Marshal(c)): %v\n%s", err, out)
+			}
+			if !reflect.DeepEqual(c, c2) {
+				t.Errorf("round trip differs:\n%#v\n%#v\n%s", c, c2, out)
+			}
+		})
+	}
+}
+
+func TestExampleYAML(t *testing.T) {
+	c, err := Load("example.yaml")
+	if err != nil {
+		t.Fatalf("example.yaml: %v", err)
+	}
+	if len(c.Accounts) != 2 || c.Routing.DefaultAccount != "acme" {
+		t.Errorf("example.yaml parsed to %+v", c)
+	}
+	// Every key of the Config type appears in the example, so that it documents them all.
+	data, _ := os.ReadFile("example.yaml")
+	for _, key := range allKeys(reflect.TypeFor[Config]()) {
+		if !strings.Contains(string(data), key+":") {
+			t.Errorf("example.yaml does not document %q", key)
+		}
+	}
+}
+
+// allKeys lists the YAML keys of a type, recursively.
+func allKeys(t reflect.Type) []string {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Map {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct || t == reflect.TypeFor[time.Duration]() {
+		return nil
+	}
+	var keys []string
+	for name, ft := range yamlFields(t) {
+		keys = append(keys, name)
+		keys = append(keys, allKeys(ft)...)
+	}
+	return keys
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	_, err := Load("does-not-exist.yaml")
+	if !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Load(missing) = %v, want ErrNotExist", err)
+	}
+}
+
+func TestEmptyConfig(t *testing.T) {
+	_, err := Parse(nil)
+	for _, want := range []string{"kafka.brokers: at least one broker is required", "accounts: at least one account is required", "topics.events:"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Parse(empty) = %v, want %q", err, want)
+		}
+	}
+}

@@ -1,0 +1,108 @@
+package config
+
+import (
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Kafka is how to reach the Kafka cluster.
+type Kafka struct {
+	// Brokers are the seed brokers, "host:port". At least one is required.
+	Brokers []string `yaml:"brokers"`
+	TLS     TLS      `yaml:"tls"`
+	SASL    SASL     `yaml:"sasl"`
+}
+
+// TLS configures TLS to the brokers. The files are PEM; without ca_file the system roots
+// are used; cert_file and key_file (both or neither) give a client certificate.
+type TLS struct {
+	Enabled  bool   `yaml:"enabled"`
+	CAFile   string `yaml:"ca_file"`
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+}
+
+// SASL mechanisms.
+const (
+	SASLPlain       = "PLAIN"
+	SASLScramSHA256 = "SCRAM-SHA-256"
+	SASLScramSHA512 = "SCRAM-SHA-512"
+)
+
+// SASL configures SASL authentication to the brokers. An empty Mechanism means none.
+// The password comes from the environment variable PasswordEnv or the file PasswordFile
+// (exactly one), never from the config file: see (*Config).SASLPassword.
+type SASL struct {
+	Mechanism    string `yaml:"mechanism"`
+	Username     string `yaml:"username"`
+	PasswordEnv  string `yaml:"password_env"`
+	PasswordFile string `yaml:"password_file"`
+}
+
+var saslMechanisms = []string{SASLPlain, SASLScramSHA256, SASLScramSHA512}
+
+func (k *Kafka) validate(p *problems) {
+	if len(k.Brokers) == 0 {
+		p.add("kafka.brokers", "at least one broker is required")
+	}
+	for i, b := range k.Brokers {
+		if msg := checkBroker(b); msg != "" {
+			p.add("kafka.brokers["+itoa(i)+"]", "%q %s", b, msg)
+		}
+	}
+
+	t := k.TLS
+	if (t.CertFile == "") != (t.KeyFile == "") {
+		p.add("kafka.tls", "set both cert_file and key_file, or neither")
+	}
+	if !t.Enabled && (t.CAFile != "" || t.CertFile != "" || t.KeyFile != "") {
+		p.add("kafka.tls.enabled", "is false but ca_file, cert_file or key_file is set; set enabled: true to use TLS")
+	}
+
+	s := k.SASL
+	switch {
+	case s.Mechanism == "":
+		if s.Username != "" || s.PasswordEnv != "" || s.PasswordFile != "" {
+			p.add("kafka.sasl.mechanism", "is required when a username or password is set (%s)", strings.Join(saslMechanisms, ", "))
+		}
+	case !slices.Contains(saslMechanisms, s.Mechanism):
+		p.add("kafka.sasl.mechanism", "%q is not one of %s", s.Mechanism, strings.Join(saslMechanisms, ", "))
+	default:
+		if s.Username == "" {
+			p.add("kafka.sasl.username", "is required with mechanism %s", s.Mechanism)
+		}
+		if (s.PasswordEnv == "") == (s.PasswordFile == "") {
+			p.add("kafka.sasl", "set password_env or password_file (not both)")
+		}
+	}
+	if s.PasswordEnv != "" && !isEnvName(s.PasswordEnv) {
+		p.add("kafka.sasl.password_env", "%q is not an environment variable name", s.PasswordEnv)
+	}
+}
+
+// checkBroker returns what is wrong with a "host:port" broker address, or "".
+func checkBroker(b string) string {
+	host, port, err := net.SplitHostPort(b)
+	if err != nil || host == "" {
+		return "is not host:port"
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return "has an invalid port"
+	}
+	return ""
+}
+
+// isEnvName reports whether s is a portable environment variable name.
+func isEnvName(s string) bool {
+	if s == "" || s[0] >= '0' && s[0] <= '9' {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !(c == '_' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}

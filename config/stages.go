@@ -1,0 +1,36 @@
+package config
+
+import "slices"
+
+// Stage is a pipeline stage a process runs.
+type Stage string
+
+// The stages. A process runs any subset; all of them by default.
+const (
+	StageMap   Stage = "map"   // event topics -> records topic (or dead letters)
+	StagePush  Stage = "push"  // records topic -> Ometria
+	StageRetry Stage = "retry" // retry topic -> Ometria, when due
+)
+
+// AllStages returns every stage, in pipeline order.
+func AllStages() []Stage { return []Stage{StageMap, StagePush, StageRetry} }
+
+// HasStage reports whether the config runs stage s.
+func (c *Config) HasStage(s Stage) bool { return slices.Contains(c.Stages, s) }
+
+func validateStages(p *problems, stages []Stage) {
+	if len(stages) == 0 {
+		p.add("stages", "at least one stage is required (map, push, retry)")
+	}
+	seen := map[Stage]bool{}
+	for i, s := range stages {
+		path := "stages[" + itoa(i) + "]"
+		switch {
+		case !slices.Contains(AllStages(), s):
+			p.add(path, "%q is not a stage (map, push, retry)", string(s))
+		case seen[s]:
+			p.add(path, "%q is listed twice", string(s))
+		}
+		seen[s] = true
+	}
+}

@@ -1,0 +1,75 @@
+package config
+
+// Default topic names.
+const (
+	DefaultRecordsTopic    = "ometria.records"
+	DefaultRetryTopic      = "ometria.retry"
+	DefaultDeadLetterTopic = "ometria.dlq"
+)
+
+// Topics are the Kafka topics the stages read and write.
+type Topics struct {
+	// Events are the topics of RudderStack/Segment events the map stage reads.
+	// Required when the map stage runs.
+	Events []string `yaml:"events"`
+	// Records carries mapped records from the map stage to the push stage, keyed by account.
+	Records string `yaml:"records"`
+	// Retry parks the records of failing accounts for the retry stage.
+	Retry string `yaml:"retry"`
+	// DeadLetter receives what cannot be mapped or pushed, with headers saying why.
+	DeadLetter string `yaml:"dead_letter"`
+}
+
+func (t *Topics) applyDefaults() {
+	if t.Records == "" {
+		t.Records = DefaultRecordsTopic
+	}
+	if t.Retry == "" {
+		t.Retry = DefaultRetryTopic
+	}
+	if t.DeadLetter == "" {
+		t.DeadLetter = DefaultDeadLetterTopic
+	}
+}
+
+func (t *Topics) validate(p *problems, mapStage bool) {
+	if mapStage && len(t.Events) == 0 {
+		p.add("topics.events", "at least one event topic is required when the map stage runs")
+	}
+	used := map[string]string{} // topic -> the path that uses it first
+	check := func(path, topic string) {
+		if msg := checkTopic(topic); msg != "" {
+			p.add(path, "%q %s", topic, msg)
+			return
+		}
+		if first, dup := used[topic]; dup {
+			p.add(path, "%q is already used by %s", topic, first)
+			return
+		}
+		used[topic] = path
+	}
+	for i, e := range t.Events {
+		check("topics.events["+itoa(i)+"]", e)
+	}
+	check("topics.records", t.Records)
+	check("topics.retry", t.Retry)
+	check("topics.dead_letter", t.DeadLetter)
+}
+
+// checkTopic returns what is wrong with a Kafka topic name, or "".
+func checkTopic(s string) string {
+	switch {
+	case s == "":
+		return "is empty"
+	case s == "." || s == "..":
+		return "is not a valid topic name"
+	case len(s) > 249:
+		return "is longer than 249 characters"
+	}
+	for _, c := range []byte(s) {
+		if !(c == '.' || c == '_' || c == '-' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return "may contain only letters, digits, '.', '_' and '-'"
+		}
+	}
+	return ""
+}
