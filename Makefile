@@ -1,0 +1,34 @@
+# kafka-ometria developer commands. `make help` lists them.
+
+GO          ?= go
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+BIN         ?= bin
+
+.PHONY: help test test-short bench lint build fuzz clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+test: ## run every test, with the race detector
+	$(GO) test -race -count=1 ./...
+
+test-short: ## the fast tests only (no binary build)
+	$(GO) test -short -count=1 ./...
+
+bench: ## run the benchmarks on one core (figures recorded in README.md)
+	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 -count 3 ./mapper
+
+lint: ## gofmt check, go vet, staticcheck
+	@unformatted="$$(gofmt -l .)"; if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+build: ## build the binaries into ./bin
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ ./cmd/...
+
+fuzz: ## fuzz the mapper and its JSON scanner for a minute each
+	$(GO) test -run '^$$' -fuzz '^FuzzMap$$' -fuzztime 60s ./mapper
+	$(GO) test -run '^$$' -fuzz '^FuzzScan$$' -fuzztime 60s ./mapper
+
+clean: ## remove build output
+	rm -rf $(BIN)
