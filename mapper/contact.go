@@ -4,12 +4,12 @@ import "bytes"
 
 // contactTraits are the traits the identify table reads; when custom_fields is absent,
 // every other trait goes into properties.
-var contactTraits = setOf("listingId", "email", "userId", "id",
+var contactTraits = consumes(setOf("listingId", "email", "userId", "id",
 	"firstName", "first_name", "firstname", "middleName", "middle_name", "middlename",
 	"lastName", "last_name", "lastname", "name", "phoneNumber", "phone", "collection",
 	"prefix", "dateOfBirth", "birthday", "countryId", "timezone", "timestampAcquired",
 	"createdAt", "timestampSubscribed", "timestampUnsubscribed", "storeIds", "gender",
-	"addToLists", "removeFromLists", "forceOptin", "merge", "custom_fields")
+	"addToLists", "removeFromLists", "forceOptin", "merge", "custom_fields"))
 
 // contact maps an identify event to a contact record.
 func (m *Mapper) contact(ev *event, acct *Account) (Record, *Error) {
@@ -20,21 +20,21 @@ func (m *Mapper) contact(ev *event, acct *Account) (Record, *Error) {
 	w.key("@type")
 	w.str(TypeContact)
 
-	if c := v.pick("@collection", v.trait("collection")); c.present() {
+	if c := v.pick("@collection", v.trait(kCollection)); c.present() {
 		v.optString("@collection", c)
 	} else if acct.collection != "" {
 		w.key("@collection")
 		w.str(acct.collection)
 	}
 
-	id, err := v.id(v.pick("id", or(v.integration("listingId"), v.trait("listingId"))), ReasonMissingListingID, "traits.listingId", "the contact listing id")
+	id, err := v.id(v.pick("id", or(v.integration("listingId"), v.trait(kListingId))), ReasonMissingListingID, "traits.listingId", "the contact listing id")
 	if err != nil {
 		return Record{}, err
 	}
 	w.key("id")
 	w.strBytes(id)
 
-	email := v.pick("email", v.trait("email"))
+	email := v.pick("email", v.trait(kEmail))
 	if email.v.kind != '"' || len(bytes.TrimSpace(email.v.contents())) == 0 {
 		if !email.present() {
 			email.key = "email"
@@ -54,27 +54,27 @@ func (m *Mapper) contact(ev *event, acct *Account) (Record, *Error) {
 		w.strBytes(cid)
 	}
 
-	v.optString("prefix", v.pick("prefix", v.trait("prefix")))
+	v.optString("prefix", v.pick("prefix", v.trait(kPrefix)))
 	v.names()
 	v.phone()
-	if dob := v.pick("date_of_birth", v.trait("dateOfBirth", "birthday")); dob.present() {
+	if dob := v.pick("date_of_birth", v.trait(kDateOfBirth, kBirthday)); dob.present() {
 		v.date("date_of_birth", dob)
 	}
-	if g := v.pick("gender", v.trait("gender")); g.present() {
+	if g := v.pick("gender", v.trait(kGender)); g.present() {
 		v.gender(g)
 	}
-	if c := v.pick("country_id", v.trait("countryId")); c.present() {
+	if c := v.pick("country_id", v.trait(kCountryId)); c.present() {
 		v.country(c)
 	}
-	v.optString("timezone", v.pick("timezone", or(top(ev.ctxTZ, "context.timezone"), v.trait("timezone"))))
-	v.optTimestamp("timestamp_acquired", v.pick("timestamp_acquired", v.trait("timestampAcquired", "createdAt")))
-	v.optTimestamp("timestamp_subscribed", v.pick("timestamp_subscribed", v.trait("timestampSubscribed")))
-	v.optTimestamp("timestamp_unsubscribed", v.pick("timestamp_unsubscribed", v.trait("timestampUnsubscribed")))
-	v.optStringArray("store_ids", v.pick("store_ids", v.trait("storeIds")))
-	v.optArray("@add_to_lists", v.pick("@add_to_lists", v.trait("addToLists")))
-	v.optArray("@remove_from_lists", v.pick("@remove_from_lists", v.trait("removeFromLists")))
-	v.optBool("@force_optin", v.pick("@force_optin", v.trait("forceOptin")))
-	v.optBool("@merge", v.pick("@merge", v.trait("merge")))
+	v.optString("timezone", v.pick("timezone", or(top(ev.ctxTZ, "context.timezone"), v.trait(kTimezone))))
+	v.optTimestamp("timestamp_acquired", v.pick("timestamp_acquired", v.trait(kTimestampAcquired, kCreatedAt)))
+	v.optTimestamp("timestamp_subscribed", v.pick("timestamp_subscribed", v.trait(kTimestampSubscribed)))
+	v.optTimestamp("timestamp_unsubscribed", v.pick("timestamp_unsubscribed", v.trait(kTimestampUnsubscribed)))
+	v.optStringArray("store_ids", v.pick("store_ids", v.trait(kStoreIds)))
+	v.optArray("@add_to_lists", v.pick("@add_to_lists", v.trait(kAddToLists)))
+	v.optArray("@remove_from_lists", v.pick("@remove_from_lists", v.trait(kRemoveFromLists)))
+	v.optBool("@force_optin", v.pick("@force_optin", v.trait(kForceOptin)))
+	v.optBool("@merge", v.pick("@merge", v.trait(kMerge)))
 
 	optin := acct.optin
 	if f := v.pick("marketing_optin", v.integration("marketingOptin", "marketing_optin")); f.present() {
@@ -118,12 +118,12 @@ func (v *view) trimmedString(f found) {
 // names writes firstname, middlename and lastname: explicit traits win; traits.name
 // fills whichever are still empty (1 word: first; 2: first last; 3+: first, middle words, last).
 func (v *view) names() {
-	first := v.pick("firstname", v.trait("firstName", "first_name", "firstname"))
-	middle := v.pick("middlename", v.trait("middleName", "middle_name", "middlename"))
-	last := v.pick("lastname", v.trait("lastName", "last_name", "lastname"))
+	first := v.pick("firstname", v.trait(kFirstName, kFirstNameSnake, kFirstnameLower))
+	middle := v.pick("middlename", v.trait(kMiddleName, kMiddleNameSnake, kMiddlenameLower))
+	last := v.pick("lastname", v.trait(kLastName, kLastNameSnake, kLastnameLower))
 	var words [][]byte
 	if !first.present() || !middle.present() || !last.present() {
-		if n := v.trait("name"); n.present() && n.v.kind == '"' {
+		if n := v.trait(kName); n.present() && n.v.kind == '"' {
 			b, _ := n.v.text()
 			words = bytes.Fields(b)
 		}
@@ -155,7 +155,7 @@ func (v *view) names() {
 
 // phone writes phone_number in E.164, or leaves an invalid number out with a warning.
 func (v *view) phone() {
-	f := v.pick("phone_number", v.trait("phoneNumber", "phone"))
+	f := v.pick("phone_number", v.trait(kPhoneNumber, kPhone))
 	if !f.present() {
 		return
 	}
@@ -259,11 +259,11 @@ func (v *view) contactProperties() {
 	w.key("properties")
 	w.open()
 	empty := len(w.b)
-	if cf := v.trait("custom_fields"); cf.v.kind == '{' {
+	if cf := v.trait(kCustomFields); cf.v.kind == '{' {
 		v.members(v.m.index(cf.v), nil, nil)
 	} else {
-		v.members(v.traits, nil, contactTraits)
-		v.members(v.ctxTraits, v.traits, contactTraits)
+		v.members(v.traits.ms, nil, &contactTraits)
+		v.members(v.ctxTraits.ms, v.traits.ms, &contactTraits)
 	}
 	v.mappedProperties()
 	if len(w.b) == empty {
@@ -276,10 +276,10 @@ func (v *view) contactProperties() {
 // members writes the members of ms that the table (consumed) or a mapping does not read,
 // are not null, are not shadowed by a member of shadow, and are not set by a properties
 // mapping.
-func (v *view) members(ms, shadow []member, consumed map[string]bool) {
+func (v *view) members(ms, shadow []member, consumed *[nSlots]bool) {
 	w := &v.m.w
 	for _, mb := range ms {
-		if mb.val.kind == 'n' || consumed[string(mb.key)] || v.rm.consumed[string(mb.key)] ||
+		if mb.val.kind == 'n' || (consumed != nil && consumed[mb.slot]) || (len(v.rm.consumed) > 0 && v.rm.consumed[string(mb.key)]) ||
 			has(shadow, mb.key) || v.propMapped(mb.key) {
 			continue
 		}

@@ -3,7 +3,7 @@ package mapper
 import "bytes"
 
 // customEventProps are the properties the custom event table reads.
-var customEventProps = setOf("event_id", "timestamp", "email", "profile_id", "custom_fields")
+var customEventProps = consumes(setOf("event_id", "timestamp", "email", "profile_id", "custom_fields"))
 
 // customEvent maps any other track event to a custom_event. name is the trimmed event
 // name and lower its lower-cased form (scratch space: used before anything else).
@@ -24,7 +24,7 @@ func (m *Mapper) customEvent(ev *event, acct *Account, name, lower []byte) (Reco
 			w.strBytes(lower)
 		}
 	}
-	id, err := v.id(v.pick("id", or(v.prop("event_id"), top(ev.messageID, "messageId"))), ReasonMissingEventID, "properties.event_id", "the event id")
+	id, err := v.id(v.pick("id", or(v.prop(kEventId), top(ev.messageID, "messageId"))), ReasonMissingEventID, "properties.event_id", "the event id")
 	if err != nil {
 		return Record{}, err
 	}
@@ -33,7 +33,7 @@ func (m *Mapper) customEvent(ev *event, acct *Account, name, lower []byte) (Reco
 	if err := v.eventTimestamp(); err != nil {
 		return Record{}, err
 	}
-	email := v.pick("identity_email", or(v.trait("email"), v.prop("email")))
+	email := v.pick("identity_email", or(v.trait(kEmail), v.prop(kEmail)))
 	if email.v.kind != '"' || len(bytes.TrimSpace(email.v.contents())) == 0 {
 		return Record{}, fail(ReasonMissingEmail, "traits.email", "a custom event needs an email (traits.email or properties.email)")
 	}
@@ -47,8 +47,8 @@ func (m *Mapper) customEvent(ev *event, acct *Account, name, lower []byte) (Reco
 		w.key("identity_account_id")
 		w.strBytes(aid)
 	}
-	v.optString("profile_id", v.pick("profile_id", or(v.trait("profile_id"), v.prop("profile_id"))))
-	v.recordProperties(customEventProps)
+	v.optString("profile_id", v.pick("profile_id", or(v.trait(kProfileId), v.prop(kProfileId))))
+	v.recordProperties(&customEventProps)
 	w.close()
 	return m.record(acct, TypeCustomEvent, id), nil
 }

@@ -13,8 +13,8 @@ type event struct {
 	integrations      value
 	batch             value
 
-	// Members of traits, context.traits and properties, collected while validating.
-	traitsM, ctxTraitsM, propsM []member
+	// traits, context.traits and properties, indexed while validating.
+	traitsO, ctxTraitsO, propsO object
 }
 
 // parseEvent validates the whole document and records the fields of interest; the
@@ -106,9 +106,9 @@ func scanTopObject(d []byte, i int, ev *event, arena *[]member) (int, error) {
 		var dst *value
 		switch string(key) {
 		case "traits":
-			return scanCollect(&ev.traits, &ev.traitsM, v, d, vs, depth, arena)
+			return scanCollect(&ev.traits, &ev.traitsO, v, d, vs, depth, arena)
 		case "properties":
-			return scanCollect(&ev.properties, &ev.propsM, v, d, vs, depth, arena)
+			return scanCollect(&ev.properties, &ev.propsO, v, d, vs, depth, arena)
 		case "type":
 			dst = &ev.typ
 		case "event":
@@ -133,7 +133,7 @@ func scanTopObject(d []byte, i int, ev *event, arena *[]member) (int, error) {
 					var dst *value
 					switch string(key) {
 					case "traits":
-						return scanCollect(&ev.ctxTraits, &ev.ctxTraitsM, v, d, vs, depth, arena)
+						return scanCollect(&ev.ctxTraits, &ev.ctxTraitsO, v, d, vs, depth, arena)
 					case "ip":
 						dst = &ev.ctxIP
 					case "timezone":
@@ -149,21 +149,24 @@ func scanTopObject(d []byte, i int, ev *event, arena *[]member) (int, error) {
 }
 
 // scanCollect validates a value into dst and, when it is an object, appends its
-// members to arena and points ms at them.
-func scanCollect(dst *value, ms *[]member, v value, d []byte, vs, depth int, arena *[]member) (int, error) {
+// members to arena and indexes them in o.
+func scanCollect(dst *value, o *object, v value, d []byte, vs, depth int, arena *[]member) (int, error) {
 	if v.kind != '{' {
 		return scanInto(dst, v, d, vs, depth)
 	}
+	o.at = [nSlots]uint16{}
 	start := len(*arena)
 	end, err := scanMembers(d, vs, depth+1, func(key []byte, v value, d []byte, vs, depth int) (int, error) {
 		end, err := scanValue(d, vs, depth)
 		v.raw = d[vs:end]
-		*arena = append(*arena, member{key: key, val: v})
+		k := slotOf(key)
+		o.note(k, len(*arena)-start)
+		*arena = append(*arena, member{key: key, val: v, slot: k})
 		return end, err
 	})
 	if err == nil {
 		*dst = value{raw: d[vs:end], kind: '{'}
-		*ms = (*arena)[start:len(*arena):len(*arena)]
+		o.ms = (*arena)[start:len(*arena):len(*arena)]
 	}
 	return end, err
 }

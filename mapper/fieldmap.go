@@ -72,6 +72,13 @@ func (p path) String() string {
 	return b.String()
 }
 
+// source is a compiled field mapping source path, and its text for messages.
+type source struct {
+	name string
+	from path
+}
+
+// propMapping maps source to properties.name.
 type propMapping struct {
 	name string
 	from path
@@ -79,7 +86,7 @@ type propMapping struct {
 
 // recordMappings are the field mappings of one record type.
 type recordMappings struct {
-	top      map[string]path // built-in field -> source
+	top      map[string]source // built-in field -> source
 	props    []propMapping   // properties.name <- source
 	consumed map[string]bool // first-level keys of traits (contact) or properties (others) that a mapping reads
 }
@@ -117,11 +124,11 @@ func (a *Account) addMapping(fm FieldMapping) *SettingError {
 	}
 	rm := &a.mappings[ri]
 	if rm.top == nil {
-		rm.top = map[string]path{}
+		rm.top = map[string]source{}
 		rm.consumed = map[string]bool{}
 	}
 	if !isProp && builtinFields[ri][to] {
-		rm.top[to] = p
+		rm.top[to] = source{name: fm.From, from: p}
 	} else {
 		if !isProp {
 			prop = to

@@ -11,17 +11,16 @@ const (
 	srcInteg
 	srcTop
 	srcMapping
-	srcItem // a member of a nested object: parent[idx].key, or parent.key when idx < 0
+	srcItem // a member of properties.<in>[idx] (a product line) or properties.<in> (an address, idx < 0)
 )
 
 // found is a value and where it came from. The field name is built only when a message needs it.
 type found struct {
-	v      value
-	src    int8
-	key    string
-	p      path   // for srcMapping
-	parent string // for srcItem
-	idx    int    // for srcItem
+	v   value
+	key string // the member's key; for srcMapping the mapping's source path
+	src int8
+	in  slot  // for srcItem: the property holding the object
+	idx int32 // for srcItem: the position in that property's array, or -1
 }
 
 func (f found) present() bool { return f.v.present() }
@@ -36,13 +35,11 @@ func (f found) field() string {
 		return "properties." + f.key
 	case srcInteg:
 		return "integrations.Ometria." + f.key
-	case srcMapping:
-		return f.p.String()
 	case srcItem:
 		if f.idx < 0 {
-			return f.parent + "." + f.key
+			return "properties." + slotNames[f.in] + "." + f.key
 		}
-		return f.parent + "[" + strconv.Itoa(f.idx) + "]." + f.key
+		return "properties." + slotNames[f.in] + "[" + strconv.Itoa(int(f.idx)) + "]." + f.key
 	}
 	return f.key
 }
@@ -54,15 +51,17 @@ type view struct {
 	ev        *event
 	acct      *Account
 	rm        *recordMappings
-	traits    []member
-	ctxTraits []member
-	props     []member
+	traits    *object
+	ctxTraits *object
+	props     *object
 	integ     []member
+	item      object // the product line being mapped
+	option    object // the variant option being mapped
 }
 
 func (m *Mapper) newView(ev *event, acct *Account, rec int) view {
 	v := view{m: m, ev: ev, acct: acct, rm: &acct.mappings[rec]}
-	v.traits, v.ctxTraits, v.props = ev.traitsM, ev.ctxTraitsM, ev.propsM
+	v.traits, v.ctxTraits, v.props = &ev.traitsO, &ev.ctxTraitsO, &ev.propsO
 	if ev.integrations.kind == '{' {
 		for _, name := range [...]string{"Ometria", "ometria", "OMETRIA"} {
 			if o := objGet(ev.integrations.raw, name); o.kind == '{' {
@@ -84,8 +83,8 @@ func (m *Mapper) index(v value) []member {
 	return m.members[start:len(m.members):len(m.members)]
 }
 
-// get returns the member key of ms; the last one when a key repeats, as encoding/json does.
-func get(ms []member, key string) value {
+// getName returns the member key of ms; the last one when a key repeats, as encoding/json does.
+func getName(ms []member, key string) value {
 	for i := len(ms) - 1; i >= 0; i-- {
 		if string(ms[i].key) == key {
 			return ms[i].val
@@ -103,23 +102,23 @@ func has(ms []member, key []byte) bool {
 	return false
 }
 
-// trait returns the first present value of the names, each read from traits then context.traits.
-func (v *view) trait(names ...string) found {
-	for _, n := range names {
-		if x := get(v.traits, n); x.present() {
-			return found{v: x, src: srcTraits, key: n}
+// trait returns the first present value of the keys, each read from traits then context.traits.
+func (v *view) trait(keys ...slot) found {
+	for _, k := range keys {
+		if x := v.traits.get(k); x.present() {
+			return found{v: x, src: srcTraits, key: slotNames[k]}
 		}
-		if x := get(v.ctxTraits, n); x.present() {
-			return found{v: x, src: srcCtxTraits, key: n}
+		if x := v.ctxTraits.get(k); x.present() {
+			return found{v: x, src: srcCtxTraits, key: slotNames[k]}
 		}
 	}
 	return found{}
 }
 
-func (v *view) prop(names ...string) found {
-	for _, n := range names {
-		if x := get(v.props, n); x.present() {
-			return found{v: x, src: srcProps, key: n}
+func (v *view) prop(keys ...slot) found {
+	for _, k := range keys {
+		if x := v.props.get(k); x.present() {
+			return found{v: x, src: srcProps, key: slotNames[k]}
 		}
 	}
 	return found{}
@@ -127,7 +126,7 @@ func (v *view) prop(names ...string) found {
 
 func (v *view) integration(names ...string) found {
 	for _, n := range names {
-		if x := get(v.integ, n); x.present() {
+		if x := getName(v.integ, n); x.present() {
 			return found{v: x, src: srcInteg, key: n}
 		}
 	}
@@ -153,15 +152,18 @@ func or(fs ...found) found {
 
 // mapped returns the value a field mapping gives the built-in field, if it gives one.
 func (v *view) mapped(field string) (found, bool) {
+	if len(v.rm.top) == 0 {
+		return found{}, false
+	}
 	p, ok := v.rm.top[field]
 	if !ok {
 		return found{}, false
 	}
-	x := lookupPath(v.ev.raw, p)
+	x := lookupPath(v.ev.raw, p.from)
 	if !x.present() {
 		return found{}, false
 	}
-	return found{v: x, src: srcMapping, p: p}, true
+	return found{v: x, src: srcMapping, key: p.name}, true
 }
 
 // pick is the value of a built-in field: a field mapping's when it gives one, else the table's.
@@ -178,10 +180,10 @@ func (v *view) userID() found {
 	if f := top(v.ev.userID, "userId"); f.present() {
 		return f
 	}
-	for i, ms := range [2][]member{v.traits, v.ctxTraits} {
-		for _, n := range [...]string{"userId", "id"} {
-			if x := get(ms, n); x.present() {
-				return found{v: x, src: srcTraits + int8(i), key: n}
+	for i, o := range [2]*object{v.traits, v.ctxTraits} {
+		for _, k := range [...]slot{kUserId, kId} {
+			if x := o.get(k); x.present() {
+				return found{v: x, src: srcTraits + int8(i), key: slotNames[k]}
 			}
 		}
 	}

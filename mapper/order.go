@@ -7,10 +7,10 @@ import (
 
 // orderProps are the properties the order table reads; the others go into properties
 // when custom_fields is absent.
-var orderProps = setOf("order_id", "timestamp", "grand_total", "total", "revenue", "currency",
+var orderProps = consumes(setOf("order_id", "timestamp", "grand_total", "total", "revenue", "currency",
 	"subtotal", "discount", "shipping", "tax", "web_id", "channel", "store", "payment_method",
 	"shipping_method", "coupon_code", "coupon", "ip_address", "shipping_address",
-	"billing_address", "email", "products", "custom_fields")
+	"billing_address", "email", "products", "custom_fields"))
 
 // order maps a track event whose name is an order event to an order record with status.
 // A "cancelled" status gives Ometria's partial cancelling order {id, status, is_valid: false}.
@@ -21,7 +21,7 @@ func (m *Mapper) order(ev *event, acct *Account, status string) (Record, *Error)
 	w.open()
 	w.key("@type")
 	w.str(TypeOrder)
-	id, err := v.id(v.pick("id", v.prop("order_id")), ReasonMissingOrderID, "properties.order_id", "the order id")
+	id, err := v.id(v.pick("id", v.prop(kOrderId)), ReasonMissingOrderID, "properties.order_id", "the order id")
 	if err != nil {
 		return Record{}, err
 	}
@@ -39,7 +39,7 @@ func (m *Mapper) order(ev *event, acct *Account, status string) (Record, *Error)
 		return Record{}, err
 	}
 
-	gt := v.pick("grand_total", v.prop("grand_total", "total", "revenue"))
+	gt := v.pick("grand_total", v.prop(kGrandTotal, kTotal, kRevenue))
 	n, ok := number(gt.v)
 	if !ok {
 		if !gt.present() {
@@ -50,7 +50,7 @@ func (m *Mapper) order(ev *event, acct *Account, status string) (Record, *Error)
 	w.key("grand_total")
 	w.rawNumber(n)
 
-	cur := v.pick("currency", v.prop("currency"))
+	cur := v.pick("currency", v.prop(kCurrency))
 	code, _ := cur.v.text()
 	code = bytes.TrimSpace(code)
 	var c [3]byte
@@ -68,22 +68,22 @@ func (m *Mapper) order(ev *event, acct *Account, status string) (Record, *Error)
 	w.key("is_valid")
 	w.boolean(true)
 
-	for _, k := range [...]string{"subtotal", "discount", "shipping", "tax"} {
-		v.optNumber(k, v.pick(k, v.prop(k)))
+	for _, k := range [...]slot{kSubtotal, kDiscount, kShipping, kTax} {
+		v.optNumber(slotNames[k], v.pick(slotNames[k], v.prop(k)))
 	}
-	for _, k := range [...]string{"web_id", "channel", "store", "payment_method", "shipping_method"} {
-		v.optString(k, v.pick(k, v.prop(k)))
+	for _, k := range [...]slot{kWebId, kChannel, kStore, kPaymentMethod, kShippingMethod} {
+		v.optString(slotNames[k], v.pick(slotNames[k], v.prop(k)))
 	}
-	v.optString("coupon_code", v.pick("coupon_code", v.prop("coupon_code", "coupon")))
-	v.optString("ip_address", v.pick("ip_address", or(top(ev.ctxIP, "context.ip"), v.prop("ip_address"))))
+	v.optString("coupon_code", v.pick("coupon_code", v.prop(kCouponCode, kCoupon)))
+	v.optString("ip_address", v.pick("ip_address", or(top(ev.ctxIP, "context.ip"), v.prop(kIpAddress))))
 
 	if err := v.customer(); err != nil {
 		return Record{}, err
 	}
-	v.address("shipping_address", "properties.shipping_address", v.prop("shipping_address"))
-	v.address("billing_address", "properties.billing_address", v.prop("billing_address"))
-	v.lineItems(v.prop("products"))
-	v.recordProperties(orderProps)
+	v.address(kShippingAddress, v.prop(kShippingAddress))
+	v.address(kBillingAddress, v.prop(kBillingAddress))
+	v.lineItems(v.prop(kProducts))
+	v.recordProperties(&orderProps)
 	w.close()
 	return m.record(acct, TypeOrder, id), nil
 }
@@ -91,7 +91,7 @@ func (m *Mapper) order(ev *event, acct *Account, status string) (Record, *Error)
 // eventTimestamp writes the required timestamp of an order or custom event:
 // properties.timestamp, else timestamp, else originalTimestamp.
 func (v *view) eventTimestamp() *Error {
-	f := v.pick("timestamp", or(v.prop("timestamp"), top(v.ev.timestamp, "timestamp"), top(v.ev.origTS, "originalTimestamp")))
+	f := v.pick("timestamp", or(v.prop(kTimestamp), top(v.ev.timestamp, "timestamp"), top(v.ev.origTS, "originalTimestamp")))
 	if !f.present() {
 		return fail(ReasonInvalidTimestamp, "timestamp", "missing: properties.timestamp, timestamp or originalTimestamp is required")
 	}
@@ -117,7 +117,7 @@ func (v *view) eventTimestamp() *Error {
 // customer writes the order's customer {id, email, firstname, lastname}; id and email are required.
 func (v *view) customer() *Error {
 	uid := v.userID()
-	email := or(v.trait("email"), v.prop("email"))
+	email := or(v.trait(kEmail), v.prop(kEmail))
 	if !uid.present() {
 		return fail(ReasonMissingCustomer, "userId", "an order needs a customer id (userId, traits.userId, traits.id or anonymousId)")
 	}
@@ -135,10 +135,10 @@ func (v *view) customer() *Error {
 	w.strBytes(cid)
 	w.key("email")
 	v.trimmedString(email)
-	first := v.trait("firstName", "first_name", "firstname")
-	last := v.trait("lastName", "last_name", "lastname")
+	first := v.trait(kFirstName, kFirstNameSnake, kFirstnameLower)
+	last := v.trait(kLastName, kLastNameSnake, kLastnameLower)
 	if !first.present() && !last.present() {
-		if n := v.trait("name"); n.v.kind == '"' {
+		if n := v.trait(kName); n.v.kind == '"' {
 			b, _ := n.v.text()
 			if words := bytes.Fields(b); len(words) > 0 {
 				w.key("firstname")
@@ -157,7 +157,8 @@ func (v *view) customer() *Error {
 }
 
 // address writes {city, state, postcode, country_code} from an address object.
-func (v *view) address(key, parent string, f found) {
+func (v *view) address(in slot, f found) {
+	key := slotNames[in]
 	if !f.present() {
 		return
 	}
@@ -173,8 +174,8 @@ func (v *view) address(key, parent string, f found) {
 	empty := len(w.b)
 	sub := func(out string, names ...string) {
 		for _, n := range names {
-			if x := get(ms, n); x.present() {
-				v.optString(out, found{v: x, src: srcItem, key: n, parent: parent, idx: -1})
+			if x := getName(ms, n); x.present() {
+				v.optString(out, found{v: x, src: srcItem, key: n, in: in, idx: -1})
 				return
 			}
 		}
@@ -191,9 +192,9 @@ func (v *view) address(key, parent string, f found) {
 }
 
 // itemKeys are the product keys a line item reads; the others go into its properties.
-var itemKeys = setOf("product_id", "variant_id", "sku", "quantity", "unit_price", "price",
+var itemKeys = consumes(setOf("product_id", "variant_id", "sku", "quantity", "unit_price", "price",
 	"subtotal", "tax", "total", "discount", "quantity_refunded", "refunded", "is_on_sale",
-	"totals", "variant_options", "properties")
+	"totals", "variant_options", "properties"))
 
 // lineItems writes properties.products as lineitems. A product without product_id, a
 // positive quantity and a unit_price (or price) or subtotal is left out with a warning.
@@ -208,23 +209,26 @@ func (v *view) lineItems(f found) {
 	w := &v.m.w
 	w.key("lineitems")
 	w.openArray()
-	start := len(v.m.elems)
-	v.m.elems = appendElements(v.m.elems, f.v.raw)
-	for i, el := range v.m.elems[start:] {
+	item := &v.item
+	products := elementsOf(f.v.raw)
+	for i := 0; ; i++ {
+		el, more := products.next(item, &v.m.members)
+		if !more {
+			break
+		}
 		field := func() string { return "properties.products[" + strconv.Itoa(i) + "]" }
 		if el.kind != '{' {
 			v.m.warn(WarnLineItemDropped, field())
 			continue
 		}
-		ms := v.m.index(el)
-		pid := get(ms, "product_id")
+		pid := item.get(kProductId)
 		pidText, ok := pid.text()
-		qty, qok := number(get(ms, "quantity"))
-		price, pok := number(get(ms, "unit_price"))
+		qty, qok := number(item.get(kQuantity))
+		price, pok := number(item.get(kUnitPrice))
 		if !pok {
-			price, pok = number(get(ms, "price"))
+			price, pok = number(item.get(kPrice))
 		}
-		sub, sok := number(get(ms, "subtotal"))
+		sub, sok := number(item.get(kSubtotal))
 		if !pid.present() || !ok || hasSpace(pidText) || !qok || !positive(qty) || (!pok && !sok) {
 			v.m.warn(WarnLineItemDropped, field())
 			continue
@@ -232,14 +236,14 @@ func (v *view) lineItems(f found) {
 		w.open()
 		w.key("product_id")
 		w.strBytes(pidText)
-		item := func(k string) found {
-			if x := get(ms, k); x.present() {
-				return found{v: x, src: srcItem, key: k, parent: "properties.products", idx: i}
+		at := func(k slot) found {
+			if x := item.get(k); x.present() {
+				return found{v: x, src: srcItem, key: slotNames[k], in: kProducts, idx: int32(i)}
 			}
 			return found{}
 		}
-		v.optString("variant_id", item("variant_id"))
-		v.optString("sku", item("sku"))
+		v.optString("variant_id", at(kVariantId))
+		v.optString("sku", at(kSku))
 		w.key("quantity")
 		w.rawNumber(qty)
 		if pok {
@@ -250,16 +254,16 @@ func (v *view) lineItems(f found) {
 			w.key("subtotal")
 			w.rawNumber(sub)
 		}
-		for _, k := range [...]string{"tax", "total", "discount", "quantity_refunded", "refunded"} {
-			v.optNumber(k, item(k))
+		for _, k := range [...]slot{kTax, kTotal, kDiscount, kQuantityRefunded, kRefunded} {
+			v.optNumber(slotNames[k], at(k))
 		}
-		v.optBool("is_on_sale", item("is_on_sale"))
-		if t := get(ms, "totals"); t.present() {
+		v.optBool("is_on_sale", at(kIsOnSale))
+		if t := item.get(kTotals); t.present() {
 			w.key("totals")
 			w.raw(t)
 		}
-		v.variantOptions(item("variant_options"))
-		if p := get(ms, "properties"); p.kind == '{' {
+		v.variantOptions(at(kVariantOptions))
+		if p := item.get(kProperties); p.kind == '{' {
 			w.key("properties")
 			w.raw(p)
 		} else {
@@ -267,8 +271,8 @@ func (v *view) lineItems(f found) {
 			w.key("properties")
 			w.open()
 			empty := len(w.b)
-			for _, mb := range ms {
-				if mb.val.kind != 'n' && !itemKeys[string(mb.key)] {
+			for _, mb := range item.ms {
+				if mb.val.kind != 'n' && !itemKeys[mb.slot] {
 					w.keyBytes(mb.key)
 					w.raw(mb.val)
 				}
@@ -296,17 +300,18 @@ func (v *view) variantOptions(f found) {
 	w := &v.m.w
 	w.key("variant_options")
 	w.openArray()
-	start := len(v.m.elems)
-	v.m.elems = appendElements(v.m.elems, f.v.raw)
-	for i, o := range v.m.elems[start:] {
-		var parts [3]value
+	opt := &v.option
+	options := elementsOf(f.v.raw)
+	for i := 0; ; i++ {
+		o, more := options.next(opt, &v.m.members)
+		if !more {
+			break
+		}
+		parts := [3]value{opt.get(kId), opt.get(kType), opt.get(kLabel)}
 		ok := o.kind == '{'
-		if ok {
-			for j, k := range [...]string{"id", "type", "label"} {
-				parts[j] = objGet(o.raw, k)
-				if kd := parts[j].kind; !parts[j].present() || (kd != '"' && kd != '0') {
-					ok = false
-				}
+		for _, p := range parts {
+			if !p.present() || (p.kind != '"' && p.kind != '0') {
+				ok = false
 			}
 		}
 		if !ok {
@@ -329,16 +334,16 @@ func (v *view) variantOptions(f found) {
 
 // recordProperties writes properties for an order or custom event: properties.custom_fields
 // when given, else the properties the table does not read; then the properties mappings.
-func (v *view) recordProperties(consumed map[string]bool) {
+func (v *view) recordProperties(consumed *[nSlots]bool) {
 	w := &v.m.w
 	mark := len(w.b)
 	w.key("properties")
 	w.open()
 	empty := len(w.b)
-	if cf := v.prop("custom_fields"); cf.v.kind == '{' {
+	if cf := v.prop(kCustomFields); cf.v.kind == '{' {
 		v.members(v.m.index(cf.v), nil, nil)
 	} else {
-		v.members(v.props, nil, consumed)
+		v.members(v.props.ms, nil, consumed)
 	}
 	v.mappedProperties()
 	if len(w.b) == empty {

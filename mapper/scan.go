@@ -31,8 +31,9 @@ func (v value) present() bool {
 
 // member is one key of an object, its key unescaped.
 type member struct {
-	key []byte
-	val value
+	key  []byte
+	val  value
+	slot slot // what the key is, to the mapping tables
 }
 
 var errEOF = errors.New("unexpected end of JSON input")
@@ -145,11 +146,22 @@ func scanLiteral(d []byte, i int, lit string) (int, error) {
 func scanString(d []byte, i int) (int, error) {
 	i++
 	for {
-		j := stringSpecial(d[i:])
-		if j < 0 {
-			return len(d), errEOF
+		// stringSpecial, inlined by hand: this is the innermost loop of the scanner.
+		for ; i+8 <= len(d); i += 8 {
+			w := binary.LittleEndian.Uint64(d[i:])
+			q := w ^ (lsb * '"')
+			b := w ^ (lsb * '\\')
+			if m := (((q - lsb) &^ q) | ((b - lsb) &^ b) | ((w - lsb*0x20) &^ w)) & msb; m != 0 {
+				i += bits.TrailingZeros64(m) / 8
+				goto special
+			}
 		}
-		i += j
+		if j := stringSpecial(d[i:]); j < 0 {
+			return len(d), errEOF
+		} else {
+			i += j
+		}
+	special:
 		switch d[i] {
 		case '"':
 			return i + 1, nil
@@ -340,25 +352,32 @@ func skip(d []byte, i int) int {
 // appendMembers appends the members of the validated object obj to dst.
 // Keys with escapes are unescaped into freshly allocated bytes (rare in practice).
 func appendMembers(dst []member, obj []byte) []member {
-	i := skipWS(obj, 1)
-	for i < len(obj) && obj[i] == '"' {
+	dst, _ = appendMembersAt(dst, obj, 0)
+	return dst
+}
+
+// appendMembersAt appends the members of the validated object at d[i] to dst and
+// returns the index just past it.
+func appendMembersAt(dst []member, d []byte, i int) ([]member, int) {
+	i = skipWS(d, i+1)
+	for i < len(d) && d[i] == '"' {
 		ks := i
-		i = skip(obj, i)
-		key := obj[ks+1 : i-1]
+		i = skip(d, i)
+		key := d[ks+1 : i-1]
 		if hasBackslash(key) {
 			key = unescape(nil, key)
 		}
-		i = skipWS(obj, i)
-		i = skipWS(obj, i+1) // ':'
+		i = skipWS(d, i)
+		i = skipWS(d, i+1) // ':'
 		vs := i
-		i = skip(obj, i)
-		dst = append(dst, member{key: key, val: value{raw: obj[vs:i], kind: kindOf(obj[vs])}})
-		i = skipWS(obj, i)
-		if i < len(obj) && obj[i] == ',' {
-			i = skipWS(obj, i+1)
+		i = skip(d, i)
+		dst = append(dst, member{key: key, val: value{raw: d[vs:i], kind: kindOf(d[vs])}, slot: slotOf(key)})
+		i = skipWS(d, i)
+		if i < len(d) && d[i] == ',' {
+			i = skipWS(d, i+1)
 		}
 	}
-	return dst
+	return dst, i + 1 // past '}'
 }
 
 // appendElements appends the elements of the validated array arr to dst.
