@@ -87,8 +87,8 @@ type propMapping struct {
 // recordMappings are the field mappings of one record type.
 type recordMappings struct {
 	top      map[string]source // built-in field -> source
-	props    []propMapping   // properties.name <- source
-	consumed map[string]bool // first-level keys of traits (contact) or properties (others) that a mapping reads
+	props    []propMapping     // properties.name <- source
+	consumed map[string]bool   // first-level keys of traits (contact) or properties (others) that a mapping reads
 }
 
 func (a *Account) addMapping(fm FieldMapping) *SettingError {
