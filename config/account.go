@@ -125,7 +125,7 @@ func compileAccount(p *problems, name string, a *Account) *mapper.Account {
 	if err == nil {
 		return acct
 	}
-	for _, e := range flatten(err) {
+	for _, e := range Problems(err) {
 		var se *mapper.SettingError
 		if errors.As(e, &se) {
 			p.add(path+"."+se.Field, "%s", se.Msg)
@@ -165,12 +165,13 @@ func (c *Config) validateAccounts(p *problems) {
 	}
 }
 
-// flatten returns the leaves of a tree of joined errors.
-func flatten(err error) []error {
+// Problems lists the problems in an error returned by Parse, Load or MapperAccounts:
+// the leaves of its tree of joined errors, in order.
+func Problems(err error) []error {
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		var out []error
 		for _, e := range j.Unwrap() {
-			out = append(out, flatten(e)...)
+			out = append(out, Problems(e)...)
 		}
 		return out
 	}

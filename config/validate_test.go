@@ -123,7 +123,7 @@ func TestValidationErrors(t *testing.T) {
 			if err == nil {
 				t.Fatalf("Parse:\n%s\nsucceeded (%+v), want errors %q", data, c, tt.want)
 			}
-			problems := flatten(err)
+			problems := Problems(err)
 			for _, want := range tt.want {
 				if !strings.Contains(err.Error(), want) {
 					t.Errorf("error does not contain %q:\n%v", want, err)
@@ -193,7 +193,7 @@ accounts:
 					t.Errorf("error does not contain %q:\n%v", w, err)
 				}
 			}
-			if n := len(flatten(err)); n != len(tt.want) {
+			if n := len(Problems(err)); n != len(tt.want) {
 				t.Errorf("got %d problems, want %d:\n%v", n, len(tt.want), err)
 			}
 			for _, secret := range []string{"sk_live_123", "hunter2"} {

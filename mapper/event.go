@@ -54,6 +54,9 @@ type memberFunc func(key []byte, v value, d []byte, vs, depth int) (int, error)
 // scanMembers validates the object at d[i], calling fn for each member's value; fn
 // validates the value itself and returns the index past it.
 func scanMembers(d []byte, i, depth int, fn memberFunc) (int, error) {
+	if depth > maxDepth {
+		return i, errAt(i, "nested too deeply")
+	}
 	i = skipWS(d, i+1)
 	if i < len(d) && d[i] == '}' {
 		return i + 1, nil

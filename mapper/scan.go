@@ -231,6 +231,9 @@ func scanNumber(d []byte, i int) (int, error) {
 	return i, nil
 }
 
+// scanObject is scanMembers with scanValue for every member, written out: the direct call
+// makes the scan of the parts of an event nobody reads about 10% faster than the
+// indirect call through scanMembers' callback (BenchmarkParse).
 func scanObject(d []byte, i, depth int) (int, error) {
 	if depth > maxDepth {
 		return i, errAt(i, "nested too deeply")

@@ -37,7 +37,7 @@ func loadConfig(path string) (*config.Config, error) {
 	if err == nil {
 		return cfg, nil
 	}
-	problems := flatten(err)
+	problems := config.Problems(err)
 	if len(problems) == 1 {
 		return nil, usageError("config %s: %v", path, err)
 	}
@@ -48,16 +48,4 @@ func loadConfig(path string) (*config.Config, error) {
 		b.WriteString(p.Error())
 	}
 	return nil, usageError("%s", b.String())
-}
-
-// flatten returns the leaves of a tree of joined errors.
-func flatten(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		var out []error
-		for _, e := range j.Unwrap() {
-			out = append(out, flatten(e)...)
-		}
-		return out
-	}
-	return []error{err}
 }
