@@ -1,0 +1,154 @@
+package sink
+
+import (
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// batch is records of one account and one @type, to go out in one push.
+type batch struct {
+	typ   string
+	recs  []Record
+	bytes int
+	timer *time.Timer // the linger timer, while the batch is open
+}
+
+// account holds one account's open batches (one per @type), its sealed batches waiting
+// to go out in order, and its token bucket. One worker goroutine at a time pushes its
+// sealed batches, so an account's pushes never overlap and keep their order.
+type account struct {
+	s       *Sink
+	name    string
+	key     string
+	limiter *rate.Limiter
+	window  window // only the account's worker touches it
+
+	mu        sync.Mutex
+	open      map[string]*batch
+	ready     []*batch
+	working   bool
+	downUntil time.Time     // after a 403: records fail fast until then, then a push probes the key
+	downWait  time.Duration // the current wait after a 403 (doubles on each refusal)
+}
+
+func (s *Sink) newAccount(name string, acct Account) *account {
+	r := acct.Rate
+	if r <= 0 {
+		r = s.cfg.DefaultRate
+	}
+	return &account{
+		s:       s,
+		name:    name,
+		key:     acct.Key,
+		limiter: rate.NewLimiter(rate.Limit(r), 1),
+		window:  newWindow(r),
+		open:    map[string]*batch{},
+	}
+}
+
+// add puts r in the open batch of its type, sealing the batch when it is full.
+func (a *account) add(r Record) {
+	a.mu.Lock()
+	if time.Now().Before(a.downUntil) {
+		a.mu.Unlock()
+		a.s.finish([]Record{r}, a.name, ErrAccountUnavailable, Unavailable)
+		return
+	}
+	cfg := &a.s.cfg
+	b := a.open[r.Type]
+	if b != nil && b.bytes+len(r.JSON)+1 > cfg.BatchBytes {
+		a.seal(b)
+		b = nil
+	}
+	if b == nil {
+		b = &batch{typ: r.Type, recs: make([]Record, 0, cfg.BatchSize)}
+		a.open[r.Type] = b
+		b.timer = time.AfterFunc(cfg.Linger, func() { a.sealIfOpen(b) })
+	}
+	b.recs = append(b.recs, r)
+	b.bytes += len(r.JSON) + 1
+	if len(b.recs) >= cfg.BatchSize {
+		a.seal(b)
+	}
+	a.mu.Unlock()
+}
+
+// seal moves an open batch to the ready queue and makes sure a worker runs. a.mu is held.
+func (a *account) seal(b *batch) {
+	b.timer.Stop()
+	delete(a.open, b.typ)
+	a.ready = append(a.ready, b)
+	a.s.metrics.Batch(b.typ, len(b.recs), b.bytes)
+	if !a.working {
+		a.working = true
+		a.s.wg.Add(1)
+		go a.work()
+	}
+}
+
+func (a *account) sealIfOpen(b *batch) {
+	a.mu.Lock()
+	if a.open[b.typ] == b {
+		a.seal(b)
+	}
+	a.mu.Unlock()
+}
+
+// sealAll seals every open batch (shutdown: no more waiting for records).
+func (a *account) sealAll() {
+	a.mu.Lock()
+	for _, b := range a.open {
+		a.seal(b)
+	}
+	a.mu.Unlock()
+}
+
+// work pushes the ready batches in order until there are none.
+func (a *account) work() {
+	defer a.s.wg.Done()
+	for {
+		a.mu.Lock()
+		if len(a.ready) == 0 {
+			a.working = false
+			a.mu.Unlock()
+			return
+		}
+		b := a.ready[0]
+		a.ready[0] = nil
+		a.ready = a.ready[1:]
+		down := time.Now().Before(a.downUntil)
+		a.mu.Unlock()
+		if down {
+			a.s.finish(b.recs, a.name, ErrAccountUnavailable, Unavailable)
+			continue
+		}
+		a.s.deliver(a, b.typ, b.recs)
+	}
+}
+
+// refused marks the account's key refused: its records fail fast until the wait is
+// over, then the next push probes the key again. It returns the wait.
+func (a *account) refused() time.Duration {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	switch {
+	case a.downWait == 0:
+		a.downWait = a.s.cfg.Unavailable
+	case a.downWait < 16*a.s.cfg.Unavailable:
+		a.downWait *= 2
+	}
+	a.downUntil = time.Now().Add(a.downWait)
+	return a.downWait
+}
+
+// accepted clears a refusal once a push of the account succeeds; it reports whether the
+// account was refused before.
+func (a *account) accepted() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	was := a.downWait != 0
+	a.downWait, a.downUntil = 0, time.Time{}
+	return was
+}

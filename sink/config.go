@@ -1,0 +1,141 @@
+package sink
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config tunes a Sink. The zero value gets the defaults given on each field.
+type Config struct {
+	// BaseURL of the Ometria API. Default: https://api.ometria.com/v2. Must be https,
+	// except for loopback hosts (an emulator).
+	BaseURL string
+	// BatchSize is the most records in one push. Default and maximum: 100 (Ometria's limit).
+	BatchSize int
+	// BatchBytes is the most bytes of records in one push body. Default: 2 MiB.
+	BatchBytes int
+	// Linger is how long a partial batch waits for more records. Default: 1s.
+	Linger time.Duration
+	// Timeout is the limit on one HTTP request. Default: 10s.
+	Timeout time.Duration
+	// DefaultRate is the requests/s of an account that sets none. Default: 4.
+	DefaultRate float64
+	// MaxPending is the most records the sink holds; Write blocks beyond it. Default: 20,000.
+	MaxPending int
+	// MaxInFlight is the most concurrent HTTP requests over all accounts; an account
+	// holds its slot while it waits for its token, so this is also the most accounts
+	// pushing at once. Default: 256.
+	MaxInFlight int
+	// RetryInitial and RetryMax bound the exponential backoff (with jitter) between
+	// attempts of a retryable failure. Defaults: 500ms and 30s.
+	RetryInitial, RetryMax time.Duration
+	// MaxAttempts is the number of attempts of one push before its records fail with
+	// ErrRetriesExhausted. Default: 8.
+	MaxAttempts int
+	// MaxRetryAfter caps a Retry-After header, so a hostile value cannot stall the sink.
+	// Default: 60s.
+	MaxRetryAfter time.Duration
+	// Unavailable is how long an account whose key was refused (403) waits before it is
+	// probed again; the wait doubles on each refusal, up to 16 times this. Default: 30s.
+	Unavailable time.Duration
+}
+
+// Defaults.
+const (
+	DefaultBaseURL = "https://api.ometria.com/v2"
+	MaxBatchSize   = 100
+)
+
+func (c *Config) setDefaults() {
+	def := func(v *time.Duration, d time.Duration) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = DefaultBaseURL
+	}
+	c.BaseURL = strings.TrimSuffix(c.BaseURL, "/")
+	if c.BatchSize == 0 {
+		c.BatchSize = MaxBatchSize
+	}
+	if c.BatchBytes == 0 {
+		c.BatchBytes = 2 << 20
+	}
+	def(&c.Linger, time.Second)
+	def(&c.Timeout, 10*time.Second)
+	if c.DefaultRate == 0 {
+		c.DefaultRate = 4
+	}
+	if c.MaxPending == 0 {
+		c.MaxPending = 20000
+	}
+	if c.MaxInFlight == 0 {
+		c.MaxInFlight = 256
+	}
+	def(&c.RetryInitial, 500*time.Millisecond)
+	def(&c.RetryMax, 30*time.Second)
+	if c.MaxAttempts == 0 {
+		c.MaxAttempts = 8
+	}
+	def(&c.MaxRetryAfter, 60*time.Second)
+	def(&c.Unavailable, 30*time.Second)
+}
+
+// Validate reports every invalid setting (after defaults), joined.
+func (c Config) Validate() error {
+	c.setDefaults()
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if err := checkBaseURL(c.BaseURL); err != nil {
+		errs = append(errs, err)
+	}
+	if c.BatchSize < 1 || c.BatchSize > MaxBatchSize {
+		bad("BatchSize %d: must be 1 to %d", c.BatchSize, MaxBatchSize)
+	}
+	if c.BatchBytes < 1 {
+		bad("BatchBytes %d: must be positive", c.BatchBytes)
+	}
+	for name, d := range map[string]time.Duration{"Linger": c.Linger, "Timeout": c.Timeout,
+		"RetryInitial": c.RetryInitial, "RetryMax": c.RetryMax, "MaxRetryAfter": c.MaxRetryAfter, "Unavailable": c.Unavailable} {
+		if d < 0 {
+			bad("%s %v: must not be negative", name, d)
+		}
+	}
+	if c.DefaultRate <= 0 {
+		bad("DefaultRate %v: must be positive", c.DefaultRate)
+	}
+	if c.MaxPending < 1 || c.MaxInFlight < 1 || c.MaxAttempts < 1 {
+		bad("MaxPending, MaxInFlight and MaxAttempts must be positive")
+	}
+	return errors.Join(errs...)
+}
+
+// checkBaseURL allows https, and http only for loopback hosts.
+func checkBaseURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("BaseURL %q is not an absolute URL", raw)
+	}
+	if u.User != nil {
+		return errors.New("BaseURL must not hold credentials")
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		host := u.Hostname()
+		if host == "localhost" {
+			return nil
+		}
+		if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+			return nil
+		}
+		return fmt.Errorf("BaseURL %q: Ometria is https only; http is allowed for loopback hosts alone", raw)
+	}
+	return fmt.Errorf("BaseURL %q: the scheme must be https", raw)
+}
