@@ -1,0 +1,53 @@
+package processor
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+)
+
+// failure describes why a message is dead-lettered or parked.
+type failure struct {
+	stage   string
+	reason  string
+	message string
+	account string
+}
+
+// deadLetter builds the dead letter of value, read as m by stage f.stage: the value
+// unchanged, the headers saying why and where from. A message that was already a dead
+// letter or a retry keeps its source, its first failure time and counts its attempts.
+func deadLetter(topic string, m *kafka.Message, value []byte, f failure, now time.Time) kafka.Message {
+	return kafka.Message{
+		Topic:   topic,
+		Key:     m.Key,
+		Value:   value,
+		Headers: failureHeaders(m, f, now, nil),
+	}
+}
+
+// failureHeaders are the headers of a dead letter or retry of m.
+func failureHeaders(m *kafka.Message, f failure, now time.Time, extra []kafka.Header) []kafka.Header {
+	hs := m.Headers
+	if _, ok := header(m, HeaderSourceTopic); !ok {
+		hs = append(append([]kafka.Header(nil), hs...), sourceHeaders(m)...)
+	}
+	attempt := headerInt(m, HeaderAttempt) + 1
+	first := formatTime(now)
+	if t, ok := headerTime(m, HeaderFirstFailed); ok {
+		first = formatTime(t)
+	}
+	set := []kafka.Header{
+		h(HeaderReason, f.reason),
+		h(HeaderMessage, f.message),
+		h(HeaderStage, f.stage),
+		h(HeaderAttempt, strconv.FormatInt(attempt, 10)),
+		h(HeaderFirstFailed, first),
+		h(HeaderLastFailed, formatTime(now)),
+	}
+	if f.account != "" {
+		set = append(set, h(HeaderAccount, f.account))
+	}
+	return withHeaders(hs, append(set, extra...)...)
+}

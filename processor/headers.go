@@ -1,0 +1,102 @@
+package processor
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+)
+
+// Kafka header names kafka-ometria writes. They are part of the contract with operators
+// (dead letters) and between stages (records, retries).
+const (
+	// On records (ometria.records), retries (ometria.retry) and dead letters (ometria.dlq).
+	HeaderAccount         = "ometria-account"          // the account name
+	HeaderRecordType      = "ometria-record-type"      // contact, order, custom_event
+	HeaderRecordID        = "ometria-record-id"        // the record's id
+	HeaderSourceTopic     = "ometria-source-topic"     // where the event was read
+	HeaderSourcePartition = "ometria-source-partition" //
+	HeaderSourceOffset    = "ometria-source-offset"    //
+	HeaderBatchIndex      = "ometria-batch-index"      // the event's place in a {"batch": [...]} envelope
+
+	// On dead letters and retries.
+	HeaderReason      = "ometria-reason"       // machine-readable reason code
+	HeaderMessage     = "ometria-message"      // human message
+	HeaderStage       = "ometria-stage"        // map, push or retry: the stage that failed it (and that a replay feeds)
+	HeaderAttempt     = "ometria-attempt"      // attempts so far
+	HeaderFirstFailed = "ometria-first-failed" // RFC 3339, milliseconds
+	HeaderLastFailed  = "ometria-last-failed"  // RFC 3339, milliseconds
+	HeaderNextAttempt = "ometria-next-attempt" // on retries: when the retry stage pushes it again
+)
+
+// Stage names.
+const (
+	StageMap   = "map"
+	StagePush  = "push"
+	StageRetry = "retry"
+)
+
+// Reason codes of the push and retry stages; the map stage's are the mapper's.
+const (
+	ReasonRejected         = "rejected_by_ometria" // Ometria rejected the record
+	ReasonUnknownAccount   = "unknown_account"     // a record for an account with no key
+	ReasonRetriesExhausted = "retries_exhausted"   // the last retry attempt failed
+	ReasonRetryExpired     = "retry_expired"       // parked longer than the retry stage's max age
+)
+
+const timeLayout = "2006-01-02T15:04:05.000Z07:00"
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+// header returns the value of the last header named key.
+func header(m *kafka.Message, key string) (string, bool) {
+	for i := len(m.Headers) - 1; i >= 0; i-- {
+		if m.Headers[i].Key == key {
+			return string(m.Headers[i].Value), true
+		}
+	}
+	return "", false
+}
+
+func headerInt(m *kafka.Message, key string) int64 {
+	v, _ := header(m, key)
+	n, _ := strconv.ParseInt(v, 10, 64)
+	return n
+}
+
+func headerTime(m *kafka.Message, key string) (time.Time, bool) {
+	v, ok := header(m, key)
+	if !ok {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(timeLayout, v)
+	return t, err == nil
+}
+
+func h(key, value string) kafka.Header { return kafka.Header{Key: key, Value: []byte(value)} }
+
+// sourceHeaders say where an event was read.
+func sourceHeaders(m *kafka.Message) []kafka.Header {
+	return []kafka.Header{
+		h(HeaderSourceTopic, m.Topic),
+		h(HeaderSourcePartition, strconv.Itoa(m.Partition)),
+		h(HeaderSourceOffset, strconv.FormatInt(m.Offset, 10)),
+	}
+}
+
+// withHeaders returns hs with the headers of set replacing those of the same names.
+func withHeaders(hs []kafka.Header, set ...kafka.Header) []kafka.Header {
+	out := make([]kafka.Header, 0, len(hs)+len(set))
+outer:
+	for _, x := range hs {
+		for _, s := range set {
+			if s.Key == x.Key {
+				continue outer
+			}
+		}
+		out = append(out, x)
+	}
+	return append(out, set...)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

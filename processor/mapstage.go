@@ -1,0 +1,102 @@
+package processor
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"go.uber.org/zap"
+
+	"github.com/kafka-ometria/kafka-ometria/mapper"
+)
+
+// MapStage maps events to records. Each event message becomes records on the records
+// topic (keyed by account, so an account lives on one partition) and dead letters on the
+// dead-letter topic; the message is done once Kafka acknowledged all of them, or at once
+// when there are none (skipped events).
+type MapStage struct {
+	RecordsTopic    string
+	DeadLetterTopic string
+	// Resolve names the account of a message: false means unknown_account.
+	Resolve  func(m *kafka.Message) (string, bool)
+	Accounts map[string]*mapper.Account
+	Producer Producer
+	Metrics  *Metrics
+	Log      *zap.Logger
+	Now      func() time.Time // default time.Now
+
+	mappers sync.Pool
+}
+
+// Handle is the stage's Handler.
+func (s *MapStage) Handle(ctx context.Context, m kafka.Message, done func()) error {
+	s.Metrics.consumed.WithLabelValues(StageMap, m.Topic).Inc()
+	name, ok := s.Resolve(&m)
+	acct := s.Accounts[name]
+	if !ok {
+		acct = nil
+	}
+	mp, _ := s.mappers.Get().(*mapper.Mapper)
+	if mp == nil {
+		mp = new(mapper.Mapper)
+	}
+	defer s.mappers.Put(mp)
+
+	var msgs []kafka.Message
+	outs := mp.Map(m.Value, acct)
+	for i := range outs {
+		o := &outs[i]
+		for _, w := range o.Warnings {
+			s.Metrics.warnings.WithLabelValues(w.Code).Inc()
+		}
+		switch o.Kind {
+		case mapper.Mapped:
+			s.Metrics.mapped.WithLabelValues(o.Record.Account, o.Record.Type).Inc()
+			msgs = append(msgs, s.record(&m, o))
+		case mapper.DeadLetter:
+			s.Metrics.deadLettered.WithLabelValues(StageMap, string(o.Err.Reason)).Inc()
+			msgs = append(msgs, s.deadLetter(&m, o, name))
+		case mapper.Skipped:
+			s.Metrics.skipped.WithLabelValues(string(o.Skip)).Inc()
+		}
+	}
+	if len(msgs) == 0 {
+		done()
+		return nil
+	}
+	produceUntilDone(ctx, s.Producer, s.Log, msgs, done)
+	return nil
+}
+
+func (s *MapStage) record(m *kafka.Message, o *mapper.Outcome) kafka.Message {
+	hs := append(sourceHeaders(m),
+		h(HeaderAccount, o.Record.Account),
+		h(HeaderRecordType, o.Record.Type),
+		h(HeaderRecordID, o.Record.ID))
+	if len(o.Event) != len(m.Value) {
+		hs = append(hs, h(HeaderBatchIndex, strconv.Itoa(o.Index)))
+	}
+	return kafka.Message{Topic: s.RecordsTopic, Key: []byte(o.Record.Account), Value: o.Record.JSON, Headers: hs}
+}
+
+// deadLetter carries the event unchanged: the whole message, or its element of a batch
+// envelope (with the element's index in a header).
+func (s *MapStage) deadLetter(m *kafka.Message, o *mapper.Outcome, account string) kafka.Message {
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	var extra []kafka.Header
+	if len(o.Event) != len(m.Value) {
+		extra = append(extra, h(HeaderBatchIndex, strconv.Itoa(o.Index)))
+	}
+	f := failure{stage: StageMap, reason: string(o.Err.Reason), message: o.Err.Error(), account: account}
+	return kafka.Message{
+		Topic:   s.DeadLetterTopic,
+		Key:     m.Key,
+		Value:   o.Event,
+		Headers: failureHeaders(m, f, now(), extra),
+	}
+}

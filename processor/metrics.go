@@ -1,0 +1,106 @@
+package processor
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/kafka-ometria/kafka-ometria/sink"
+)
+
+// Metric names, all under the kafka_ometria_ prefix. The Grafana dashboard and the
+// README list these; a test keeps them in step.
+const (
+	MetricConsumed     = "kafka_ometria_consumed_total"         // messages read, by stage and topic
+	MetricMapped       = "kafka_ometria_mapped_total"           // records made, by account and type
+	MetricSkipped      = "kafka_ometria_skipped_total"          // events skipped, by reason
+	MetricDeadLettered = "kafka_ometria_dead_lettered_total"    // dead letters, by stage and reason
+	MetricPushed       = "kafka_ometria_pushed_total"           // records by account, type and outcome
+	MetricParked       = "kafka_ometria_parked_total"           // records sent to the retry topic, by account and reason
+	MetricRequests     = "kafka_ometria_ometria_requests_total" // push requests, by account and status
+	MetricRequestTime  = "kafka_ometria_ometria_request_seconds"
+	MetricBatchSize    = "kafka_ometria_batch_records"
+	MetricRetries      = "kafka_ometria_push_retries_total"     // by account and reason
+	MetricLimiterWait  = "kafka_ometria_limiter_wait_seconds"   // time spent waiting for an account's token
+	MetricUnavailable  = "kafka_ometria_account_unavailable"    // 1 while an account's key is refused
+	MetricInFlight     = "kafka_ometria_in_flight"              // messages handed out and not done, by stage
+	MetricCommitted    = "kafka_ometria_committed_offset"       // by topic and partition
+	MetricWarnings     = "kafka_ometria_mapping_warnings_total" // values left out of records, by code
+)
+
+// Metrics are the pipeline's Prometheus metrics.
+type Metrics struct {
+	consumed, mapped, skipped, deadLettered, pushed, parked, requests, retries, warnings *prometheus.CounterVec
+	requestTime, limiterWait                                                             *prometheus.HistogramVec
+	batchSize                                                                            *prometheus.HistogramVec
+	unavailable, inFlight, committed                                                     *prometheus.GaugeVec
+}
+
+// NewMetrics creates the metrics and registers them with reg (nil: not registered).
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	c := func(name, help string, labels ...string) *prometheus.CounterVec {
+		return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+	}
+	g := func(name, help string, labels ...string) *prometheus.GaugeVec {
+		return prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, labels)
+	}
+	m := &Metrics{
+		consumed:     c(MetricConsumed, "Kafka messages read.", "stage", "topic"),
+		mapped:       c(MetricMapped, "Ometria records made from events.", "account", "type"),
+		skipped:      c(MetricSkipped, "Events skipped (not sent to Ometria, not dead-lettered).", "reason"),
+		deadLettered: c(MetricDeadLettered, "Messages sent to the dead-letter topic.", "stage", "reason"),
+		pushed:       c(MetricPushed, "Records pushed to Ometria, by outcome.", "account", "type", "outcome"),
+		parked:       c(MetricParked, "Records moved to the retry topic.", "account", "reason"),
+		requests:     c(MetricRequests, "HTTP requests to Ometria, by status (0: no response).", "account", "status"),
+		retries:      c(MetricRetries, "Push retries, by reason.", "account", "reason"),
+		warnings:     c(MetricWarnings, "Values left out of records (an invalid phone, a dropped product line).", "code"),
+		requestTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: MetricRequestTime,
+			Help: "Duration of HTTP requests to Ometria.", Buckets: prometheus.ExponentialBuckets(0.005, 2, 12)}, nil),
+		limiterWait: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: MetricLimiterWait,
+			Help: "Time pushes waited for their account's token bucket.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)}, nil),
+		batchSize: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: MetricBatchSize,
+			Help: "Records per push.", Buckets: []float64{1, 5, 10, 25, 50, 75, 90, 99, 100}}, []string{"type"}),
+		unavailable: g(MetricUnavailable, "1 while Ometria refuses the account's API key.", "account"),
+		inFlight:    g(MetricInFlight, "Messages handed to a stage and not finished.", "stage"),
+		committed:   g(MetricCommitted, "The last committed offset.", "group", "topic", "partition"),
+	}
+	if reg != nil {
+		reg.MustRegister(m.consumed, m.mapped, m.skipped, m.deadLettered, m.pushed, m.parked, m.requests,
+			m.retries, m.warnings, m.requestTime, m.limiterWait, m.batchSize, m.unavailable, m.inFlight, m.committed)
+	}
+	return m
+}
+
+// Sink adapts the metrics to sink.Metrics.
+func (m *Metrics) Sink() sink.Metrics { return sinkMetrics{m} }
+
+type sinkMetrics struct{ m *Metrics }
+
+func (s sinkMetrics) Request(account string, status int, took time.Duration) {
+	s.m.requests.WithLabelValues(account, itoa(status)).Inc()
+	s.m.requestTime.WithLabelValues().Observe(took.Seconds())
+}
+
+func (s sinkMetrics) Records(account, typ string, o sink.Outcome, n int) {
+	s.m.pushed.WithLabelValues(account, typ, string(o)).Add(float64(n))
+}
+
+func (s sinkMetrics) Batch(typ string, records, _ int) {
+	s.m.batchSize.WithLabelValues(typ).Observe(float64(records))
+}
+
+func (s sinkMetrics) Retry(account, reason string) {
+	s.m.retries.WithLabelValues(account, reason).Inc()
+}
+
+func (s sinkMetrics) LimiterWait(_ string, waited time.Duration) {
+	s.m.limiterWait.WithLabelValues().Observe(waited.Seconds())
+}
+
+func (s sinkMetrics) AccountUnavailable(account string, down bool) {
+	v := 0.0
+	if down {
+		v = 1
+	}
+	s.m.unavailable.WithLabelValues(account).Set(v)
+}

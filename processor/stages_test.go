@@ -1,0 +1,269 @@
+package processor
+
+import (
+	"context"
+	"errors"
+	"math"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"go.uber.org/zap"
+
+	"github.com/kafka-ometria/kafka-ometria/mapper"
+	"github.com/kafka-ometria/kafka-ometria/ometriatest"
+	"github.com/kafka-ometria/kafka-ometria/sink"
+)
+
+// fakeProducer keeps what it is given; it fails the first `fail` calls.
+type fakeProducer struct {
+	mu    sync.Mutex
+	msgs  []kafka.Message
+	fail  int
+	calls int
+}
+
+func (p *fakeProducer) Produce(msgs []kafka.Message, done func(error)) {
+	p.mu.Lock()
+	p.calls++
+	if p.fail > 0 {
+		p.fail--
+		p.mu.Unlock()
+		go done(errors.New("broker down"))
+		return
+	}
+	p.msgs = append(p.msgs, msgs...)
+	p.mu.Unlock()
+	go done(nil)
+}
+
+func (p *fakeProducer) topic(t string) []kafka.Message {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []kafka.Message
+	for _, m := range p.msgs {
+		if m.Topic == t {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// doneOnce returns a done func and a channel closed when it is called; a second call fails the test.
+func doneOnce(t *testing.T) (func(), chan struct{}) {
+	ch := make(chan struct{})
+	var once sync.Once
+	return func() {
+		called := false
+		once.Do(func() { close(ch); called = true })
+		if !called {
+			t.Error("done called twice")
+		}
+	}, ch
+}
+
+func waitDone(t *testing.T, ch chan struct{}) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(5 * time.Second):
+		t.Fatal("done was not called")
+	}
+}
+
+func hdr(m kafka.Message, key string) string { v, _ := header(&m, key); return v }
+
+func newMapStage(t *testing.T, p Producer) *MapStage {
+	acct, err := mapper.NewAccount(mapper.Settings{Name: "acme", PhoneRegion: "GB"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &MapStage{
+		RecordsTopic: "ometria.records", DeadLetterTopic: "ometria.dlq",
+		Resolve: func(m *kafka.Message) (string, bool) {
+			if v, ok := header(m, "ometria-account"); ok {
+				return v, true
+			}
+			return "acme", true
+		},
+		Accounts: map[string]*mapper.Account{"acme": acct},
+		Producer: p, Metrics: NewMetrics(nil), Log: zap.NewNop(),
+		Now: func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) },
+	}
+}
+
+const identifyEvent = `{"type":"identify","userId":"u1","traits":{"listingId":"l1","email":"ada@example.com"}}`
+
+func TestMapStage(t *testing.T) {
+	p := &fakeProducer{}
+	s := newMapStage(t, p)
+	in := func(v string, hs ...kafka.Header) kafka.Message {
+		return kafka.Message{Topic: "rudder.events", Partition: 2, Offset: 41, Value: []byte(v), Headers: hs}
+	}
+	for _, c := range []struct {
+		name       string
+		m          kafka.Message
+		records    int
+		deadLetter string // reason
+	}{
+		{"identify", in(identifyEvent), 1, ""},
+		{"invalid", in(`{"type":"identify","traits":{}}`), 0, "missing_listing_id"},
+		{"not json", in(`{"type":`), 0, "invalid_json"},
+		{"page", in(`{"type":"page"}`), 0, ""},
+		{"unknown account", in(identifyEvent, kafka.Header{Key: "ometria-account", Value: []byte("nobody")}), 0, "unknown_account"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p.msgs = nil
+			done, ch := doneOnce(t)
+			if err := s.Handle(context.Background(), c.m, done); err != nil {
+				t.Fatal(err)
+			}
+			waitDone(t, ch)
+			recs, dls := p.topic("ometria.records"), p.topic("ometria.dlq")
+			if len(recs) != c.records {
+				t.Fatalf("%d records, want %d", len(recs), c.records)
+			}
+			for _, r := range recs {
+				if string(r.Key) != "acme" || hdr(r, HeaderRecordType) != "contact" || hdr(r, HeaderRecordID) != "l1" ||
+					hdr(r, HeaderSourceTopic) != "rudder.events" || hdr(r, HeaderSourcePartition) != "2" || hdr(r, HeaderSourceOffset) != "41" {
+					t.Fatalf("record key %q headers %v", r.Key, r.Headers)
+				}
+			}
+			if c.deadLetter == "" {
+				if len(dls) != 0 {
+					t.Fatalf("unexpected dead letter %v", dls[0].Headers)
+				}
+				return
+			}
+			if len(dls) != 1 {
+				t.Fatalf("%d dead letters, want 1", len(dls))
+			}
+			d := dls[0]
+			if string(d.Value) != string(c.m.Value) || hdr(d, HeaderReason) != c.deadLetter || hdr(d, HeaderStage) != StageMap ||
+				hdr(d, HeaderAttempt) != "1" || hdr(d, HeaderSourceOffset) != "41" || hdr(d, HeaderFirstFailed) != "2026-01-02T03:04:05.000Z" ||
+				hdr(d, HeaderLastFailed) == "" || !strings.Contains(hdr(d, HeaderMessage), c.deadLetter) {
+				t.Fatalf("dead letter %q with headers %v", d.Value, d.Headers)
+			}
+		})
+	}
+}
+
+func TestMapStageBatchEnvelope(t *testing.T) {
+	p := &fakeProducer{}
+	s := newMapStage(t, p)
+	bad := `{"type":"track"}`
+	m := kafka.Message{Topic: "rudder.events", Value: []byte(`{"batch":[` + identifyEvent + `,` + bad + `,{"type":"page"}]}`)}
+	done, ch := doneOnce(t)
+	s.Handle(context.Background(), m, done)
+	waitDone(t, ch)
+	recs, dls := p.topic("ometria.records"), p.topic("ometria.dlq")
+	if len(recs) != 1 || len(dls) != 1 {
+		t.Fatalf("%d records and %d dead letters, want 1 and 1", len(recs), len(dls))
+	}
+	if string(dls[0].Value) != bad || hdr(dls[0], HeaderBatchIndex) != "1" || hdr(recs[0], HeaderBatchIndex) != "0" {
+		t.Fatalf("dead letter %q (index %q), record index %q", dls[0].Value, hdr(dls[0], HeaderBatchIndex), hdr(recs[0], HeaderBatchIndex))
+	}
+}
+
+func TestMapStageRetriesFailedProduce(t *testing.T) {
+	p := &fakeProducer{fail: 2}
+	s := newMapStage(t, p)
+	done, ch := doneOnce(t)
+	s.Handle(context.Background(), kafka.Message{Value: []byte(identifyEvent)}, done)
+	waitDone(t, ch)
+	if p.calls != 3 || len(p.topic("ometria.records")) != 1 {
+		t.Fatalf("%d produce calls, %d records; want 3 and 1", p.calls, len(p.topic("ometria.records")))
+	}
+}
+
+// pushSetup returns a push stage over an emulator with the account "acme" (key "k").
+func pushSetup(t *testing.T, stage string) (*PushStage, *fakeProducer, *ometriatest.Server) {
+	srv := ometriatest.NewServer(ometriatest.Config{}, ometriatest.Account{Name: "acme", Key: "k", RateLimit: math.Inf(1)})
+	t.Cleanup(srv.Close)
+	sk, err := sink.New(sink.Config{BaseURL: srv.URL(), Linger: time.Millisecond, Unavailable: time.Hour, MaxAttempts: 2, RetryInitial: time.Millisecond},
+		func(n string) (sink.Account, bool) { return sink.Account{Key: "k", Rate: 1000}, n == "acme" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sk.Close(context.Background()) })
+	p := &fakeProducer{}
+	return &PushStage{Stage: stage, RetryTopic: "ometria.retry", DeadLetterTopic: "ometria.dlq", Sink: sk, Producer: p,
+		Metrics: NewMetrics(nil), Log: zap.NewNop(), Retry: RetryPolicy{MaxAttempts: 3, Initial: time.Minute}}, p, srv
+}
+
+func recordMsg(account, id, js string, hs ...kafka.Header) kafka.Message {
+	return kafka.Message{Topic: "ometria.records", Key: []byte(account), Value: []byte(js),
+		Headers: append([]kafka.Header{h(HeaderRecordType, "contact"), h(HeaderRecordID, id)}, hs...)}
+}
+
+func TestPushStage(t *testing.T) {
+	s, p, srv := pushSetup(t, StagePush)
+	push := func(m kafka.Message) {
+		t.Helper()
+		done, ch := doneOnce(t)
+		if err := s.Handle(context.Background(), m, done); err != nil {
+			t.Fatal(err)
+		}
+		waitDone(t, ch)
+	}
+	push(recordMsg("acme", "c1", `{"@type":"contact","id":"c1","email":"a@example.com"}`))
+	if _, ok := srv.Record("acme", "contact", "", "c1"); !ok {
+		t.Fatal("the accepted record is not at the emulator")
+	}
+	push(recordMsg("acme", "c2", `{"@type":"contact","id":"c2","email":"a@example.com","gender":"x"}`))
+	dls := p.topic("ometria.dlq")
+	if len(dls) != 1 || hdr(dls[0], HeaderReason) != ReasonRejected || hdr(dls[0], HeaderStage) != StagePush ||
+		!strings.Contains(hdr(dls[0], HeaderMessage), "gender") {
+		t.Fatalf("dead letters %v", dls)
+	}
+	push(recordMsg("nobody", "c3", `{"@type":"contact","id":"c3","email":"a@example.com"}`))
+	if dls := p.topic("ometria.dlq"); len(dls) != 2 || hdr(dls[1], HeaderReason) != ReasonUnknownAccount {
+		t.Fatalf("dead letters %v", dls)
+	}
+	// A refused key parks the record, attempt 1, due a minute later.
+	srv.SetFaults(ometriatest.Faults{Forbidden: []string{"acme"}})
+	push(recordMsg("acme", "c4", `{"@type":"contact","id":"c4","email":"a@example.com"}`))
+	rs := p.topic("ometria.retry")
+	if len(rs) != 1 || hdr(rs[0], HeaderAttempt) != "1" || hdr(rs[0], HeaderReason) != "account_unavailable" || hdr(rs[0], HeaderNextAttempt) == "" {
+		t.Fatalf("retries %v", rs)
+	}
+	next, _ := headerTime(&rs[0], HeaderNextAttempt)
+	if d := time.Until(next); d < 50*time.Second || d > 61*time.Second {
+		t.Fatalf("next attempt in %v, want about a minute", d)
+	}
+	// The last attempt dead-letters it.
+	last := rs[0]
+	last.Headers = withHeaders(last.Headers, h(HeaderAttempt, "3"))
+	push(last)
+	if dls := p.topic("ometria.dlq"); len(dls) != 3 || hdr(dls[2], HeaderReason) != ReasonRetriesExhausted || hdr(dls[2], HeaderAttempt) != "4" {
+		t.Fatalf("dead letters %v", dls)
+	}
+}
+
+func TestRetryStageWaitsUntilDue(t *testing.T) {
+	s, _, srv := pushSetup(t, StageRetry)
+	r := RetryStage{s}
+	due := time.Now().Add(300 * time.Millisecond)
+	m := recordMsg("acme", "c1", `{"@type":"contact","id":"c1","email":"a@example.com"}`, h(HeaderNextAttempt, formatTime(due)))
+	done, ch := doneOnce(t)
+	start := time.Now()
+	if err := r.Handle(context.Background(), m, done); err != nil {
+		t.Fatal(err)
+	}
+	waitDone(t, ch)
+	if time.Since(start) < 250*time.Millisecond {
+		t.Fatal("pushed before it was due")
+	}
+	if _, ok := srv.Record("acme", "contact", "", "c1"); !ok {
+		t.Fatal("not pushed")
+	}
+	// Cancelled while waiting: not done, an error, read again later.
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	m2 := recordMsg("acme", "c2", `{"@type":"contact","id":"c2","email":"a@example.com"}`, h(HeaderNextAttempt, formatTime(time.Now().Add(time.Hour))))
+	if err := r.Handle(ctx, m2, func() { t.Error("done for a record not pushed") }); err == nil {
+		t.Fatal("no error when cancelled while waiting")
+	}
+}
