@@ -36,6 +36,7 @@ type Config struct {
 	Ometria  Ometria             `yaml:"ometria"`
 	Routing  Routing             `yaml:"routing"`
 	Accounts map[string]*Account `yaml:"accounts"`
+	Retry    Retry               `yaml:"retry"`
 }
 
 // Load reads the file at path and parses it with Parse.
@@ -89,6 +90,8 @@ func Parse(data []byte) (*Config, error) {
 // applyDefaults fills in every setting left out. present holds the paths of the keys the
 // document sets, so that an explicit zero can be told from an absent key.
 func (c *Config) applyDefaults(present map[string]int) {
+	c.Kafka.applyDefaults()
+	c.Retry.applyDefaults()
 	c.Topics.applyDefaults()
 	if c.Stages == nil { // absent or null; an explicit [] is an error
 		c.Stages = AllStages()
@@ -107,6 +110,7 @@ func (c *Config) applyDefaults(present map[string]int) {
 // validate checks every section, adding each problem to p.
 func (c *Config) validate(p *problems) {
 	c.Kafka.validate(p)
+	c.Retry.validate(p)
 	c.Topics.validate(p, c.HasStage(StageMap))
 	validateStages(p, c.Stages)
 	c.Ometria.validate(p)

@@ -13,6 +13,26 @@ type Kafka struct {
 	Brokers []string `yaml:"brokers"`
 	TLS     TLS      `yaml:"tls"`
 	SASL    SASL     `yaml:"sasl"`
+	// GroupID prefixes the consumer groups of the stages: GROUP-map, GROUP-push,
+	// GROUP-retry. Default kafka-ometria.
+	GroupID string `yaml:"group_id"`
+	// CreateTopics creates missing topics at start (with TopicPartitions partitions);
+	// otherwise a missing topic is an error at start. Default false.
+	CreateTopics bool `yaml:"create_topics"`
+	// TopicPartitions is the partition count of topics kafka-ometria creates. Default 12.
+	TopicPartitions int `yaml:"topic_partitions"`
+}
+
+// DefaultGroupID is the default consumer group prefix.
+const DefaultGroupID = "kafka-ometria"
+
+func (k *Kafka) applyDefaults() {
+	if k.GroupID == "" {
+		k.GroupID = DefaultGroupID
+	}
+	if k.TopicPartitions == 0 {
+		k.TopicPartitions = 12
+	}
 }
 
 // TLS configures TLS to the brokers. The files are PEM; without ca_file the system roots
@@ -44,6 +64,9 @@ type SASL struct {
 var saslMechanisms = []string{SASLPlain, SASLScramSHA256, SASLScramSHA512}
 
 func (k *Kafka) validate(p *problems) {
+	if k.TopicPartitions < 1 {
+		p.add("kafka.topic_partitions", "must be positive, got %d", k.TopicPartitions)
+	}
 	if len(k.Brokers) == 0 {
 		p.add("kafka.brokers", "at least one broker is required")
 	}

@@ -1,0 +1,50 @@
+package processor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/segmentio/kafka-go"
+)
+
+// EnsureTopics checks that topics exist. Missing ones are created with partitions
+// partitions (and the cluster's default replication) when create is true; otherwise the
+// error names them.
+func EnsureTopics(ctx context.Context, c *Connection, topics []string, create bool, partitions int) error {
+	client := &kafka.Client{Addr: kafka.TCP(c.Brokers...), Transport: c.Transport}
+	meta, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
+	if err != nil {
+		return fmt.Errorf("reading the topics from Kafka (%s): %w", strings.Join(c.Brokers, ","), err)
+	}
+	var missing []string
+	for _, t := range meta.Topics {
+		if t.Error != nil || len(t.Partitions) == 0 {
+			missing = append(missing, t.Name)
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) == 0 {
+		return nil
+	}
+	if !create {
+		return fmt.Errorf("topics %s do not exist; create them, or allow kafka-ometria to (kafka.create_topics: true)", strings.Join(missing, ", "))
+	}
+	req := &kafka.CreateTopicsRequest{}
+	for _, t := range missing {
+		req.Topics = append(req.Topics, kafka.TopicConfig{Topic: t, NumPartitions: partitions, ReplicationFactor: -1})
+	}
+	resp, err := client.CreateTopics(ctx, req)
+	if err != nil {
+		return fmt.Errorf("creating topics %s: %w", strings.Join(missing, ", "), err)
+	}
+	var errs []error
+	for t, e := range resp.Errors {
+		if e != nil && !errors.Is(e, kafka.TopicAlreadyExists) {
+			errs = append(errs, fmt.Errorf("creating topic %s: %w", t, e))
+		}
+	}
+	return errors.Join(errs...)
+}
