@@ -14,7 +14,10 @@ import (
 // partitions (and the cluster's default replication) when create is true; otherwise the
 // error names them.
 func EnsureTopics(ctx context.Context, c *Connection, topics []string, create bool, partitions int) error {
-	client := &kafka.Client{Addr: kafka.TCP(c.Brokers...), Transport: c.Transport}
+	client := &kafka.Client{Addr: kafka.TCP(c.Brokers...)}
+	if c.Transport != nil {
+		client.Transport = c.Transport
+	}
 	meta, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
 	if err != nil {
 		return fmt.Errorf("reading the topics from Kafka (%s): %w", strings.Join(c.Brokers, ","), err)
