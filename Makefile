@@ -4,10 +4,13 @@ GO          ?= go
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BIN         ?= bin
 
-.PHONY: help test test-short bench lint build fuzz clean
+.PHONY: help demo test test-short bench lint build fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+demo: ## the whole pipeline on an in-process Kafka and the Ometria emulator
+	$(GO) run ./cmd/kafka-ometria demo
 
 test: ## run every test, with the race detector
 	$(GO) test -race -count=1 ./...
@@ -17,6 +20,8 @@ test-short: ## the fast tests only (no binary build)
 
 bench: ## run the benchmarks on one core (figures recorded in README.md)
 	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 -count 3 ./mapper
+	$(GO) test -run '^$$' -bench SinkBacklog -benchtime 12000x ./sink
+	$(GO) test -run '^$$' -bench SinkThroughput -benchtime 3s ./sink
 
 lint: ## gofmt check, go vet, staticcheck
 	@unformatted="$$(gofmt -l .)"; if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi

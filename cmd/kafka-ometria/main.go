@@ -78,6 +78,6 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newMapCmd(), newConfigCmd())
+	root.AddCommand(newMapCmd(), newConfigCmd(), newRunCmd(), newDemoCmd())
 	return root
 }

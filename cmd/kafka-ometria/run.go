@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+
+	"github.com/kafka-ometria/kafka-ometria/config"
+	"github.com/kafka-ometria/kafka-ometria/processor"
+)
+
+func newRunCmd() *cobra.Command {
+	var (
+		configPath string
+		listen     string
+		stages     []string
+		drain      time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "run --config FILE",
+		Short: "Run the pipeline: map, push and retry stages over Kafka",
+		Long: `Run consumes the event topics, maps the events, pushes the records to Ometria and
+retries or dead-letters what fails, committing Kafka offsets only for finished work.
+Logs are JSON on standard error; /metrics, /healthz and /readyz are served on --listen.
+SIGTERM or SIGINT drains the stages, commits and exits.`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(configPath)
+			if err != nil {
+				return err
+			}
+			if len(stages) > 0 {
+				cfg.Stages = nil
+				for _, s := range stages {
+					st := config.Stage(s)
+					if st != config.StageMap && st != config.StagePush && st != config.StageRetry {
+						return usageError("--stages: %q is not map, push or retry", s)
+					}
+					cfg.Stages = append(cfg.Stages, st)
+				}
+			}
+			return runPipeline(cmd.Context(), cfg, listen, drain)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&configPath, "config", "c", "", "configuration file (required)")
+	f.StringVar(&listen, "listen", ":9090", "address of /metrics, /healthz and /readyz (empty: none)")
+	f.StringSliceVar(&stages, "stages", nil, "stages to run, e.g. map,push (default: the config's stages)")
+	f.DurationVar(&drain, "drain-timeout", 20*time.Second, "on SIGTERM, how long to wait for in-flight work")
+	_ = cmd.MarkFlagRequired("config")
+	return cmd
+}
+
+func runPipeline(ctx context.Context, cfg *config.Config, listen string, drain time.Duration) error {
+	logCfg := zap.NewProductionConfig()
+	logCfg.Sampling = nil
+	log, err := logCfg.Build()
+	if err != nil {
+		return failure(err)
+	}
+	defer log.Sync()
+
+	password := ""
+	if cfg.Kafka.SASL.Mechanism != "" {
+		s, err := cfg.SASLPassword(os.LookupEnv, os.ReadFile)
+		if err != nil {
+			return usageError("%v", err)
+		}
+		password = s.Reveal()
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	var ready atomic.Bool
+	if listen != "" {
+		ln, err := net.Listen("tcp", listen)
+		if err != nil {
+			return usageError("--listen %s: %v", listen, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+		mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
+		mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
+			if !ready.Load() {
+				http.Error(w, "starting", http.StatusServiceUnavailable)
+				return
+			}
+			w.Write([]byte("ready\n"))
+		})
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		go srv.Serve(ln)
+		defer srv.Close()
+		log.Info("serving metrics and health", zap.String("address", ln.Addr().String()))
+	}
+	err = processor.Run(ctx, processor.Options{
+		Config: cfg,
+		Keys: func(a string) (string, error) {
+			s, err := cfg.APIKey(a, os.LookupEnv, os.ReadFile)
+			return s.Reveal(), err
+		},
+		SASLPassword: password,
+		Logger:       log,
+		Registry:     reg,
+		Group:        processor.GroupConfig{DrainTimeout: drain},
+		Started:      func() { ready.Store(true) },
+	})
+	if err != nil && !errors.Is(err, context.Canceled) {
+		log.Error("kafka-ometria stopped", zap.Error(err))
+		return failure(err)
+	}
+	log.Info("kafka-ometria stopped")
+	return nil
+}

@@ -1,0 +1,102 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"text/tabwriter"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/kafka-ometria/kafka-ometria/ometriatest"
+)
+
+// summarize prints what the run did, read back from the emulator and from Kafka.
+func summarize(ctx context.Context, out io.Writer, emu *ometriatest.Server, mon *monitor, took time.Duration) error {
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(out, "\nDone in %.1f s.\n\nRecords at Ometria (the emulator), by account and type:\n", took.Seconds())
+	types := []string{"contact", "custom_event", "order"}
+	fmt.Fprintf(tw, "account\t%s\t%s\t%s\trequests\tmost in one second\trate limit\t\n", types[0], types[1], types[2])
+	for _, a := range accounts {
+		n := map[string]int{}
+		for _, r := range emu.Records(a.name) {
+			n[r.Type]++
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%g/s\t\n", a.name, n[types[0]], n[types[1]], n[types[2]],
+			emu.RequestCount(a.name), emu.MaxRequestsPerSecond(a.name), a.rate)
+	}
+	tw.Flush()
+
+	reasons, err := deadLetters(ctx, mon.brokers)
+	if err != nil {
+		return fmt.Errorf("reading the dead letters: %w", err)
+	}
+	fmt.Fprintln(out, "\nDead letters on ometria.dlq, by reason:")
+	keys := make([]string, 0, len(reasons))
+	for k := range reasons {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(tw, "  %s\t%d\t\n", k, reasons[k])
+	}
+	tw.Flush()
+
+	fmt.Fprintln(out, "\nOffsets committed (consumer group, topic: committed / end):")
+	for _, g := range []struct{ group, topic string }{{"map", eventsTopic}, {"push", "ometria.records"}, {"retry", "ometria.retry"}} {
+		c, e, err := mon.offsets(ctx, mon.groupPrefix+"-"+g.group, g.topic)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(tw, "  %s-%s\t%s\t%d / %d\t\n", mon.groupPrefix, g.group, g.topic, c, e)
+	}
+	return tw.Flush()
+}
+
+// deadLetters counts the messages of ometria.dlq by their reason header.
+func deadLetters(ctx context.Context, brokers []string) (map[string]int, error) {
+	c := &kafka.Client{Addr: kafka.TCP(brokers...)}
+	parts, err := (&monitor{brokers: brokers}).partitions(ctx, c, "ometria.dlq")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int{}
+	for _, p := range parts {
+		r := kafka.NewReader(kafka.ReaderConfig{Brokers: brokers, Topic: "ometria.dlq", Partition: p, MaxWait: 100 * time.Millisecond})
+		end, err := lastOffset(ctx, c, p)
+		if err != nil {
+			r.Close()
+			return nil, err
+		}
+		for off := int64(0); off < end; off++ {
+			m, err := r.ReadMessage(ctx)
+			if err != nil {
+				r.Close()
+				return nil, err
+			}
+			reason := "(none)"
+			for _, h := range m.Headers {
+				if h.Key == "ometria-reason" {
+					reason = string(h.Value)
+				}
+			}
+			out[reason]++
+			off = m.Offset
+		}
+		r.Close()
+	}
+	return out, nil
+}
+
+func lastOffset(ctx context.Context, c *kafka.Client, p int) (int64, error) {
+	lo, err := c.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{"ometria.dlq": {kafka.LastOffsetOf(p)}}})
+	if err != nil {
+		return 0, err
+	}
+	for _, po := range lo.Topics["ometria.dlq"] {
+		return po.LastOffset, nil
+	}
+	return 0, nil
+}

@@ -1,0 +1,323 @@
+// Package integration_test runs the whole pipeline (processor.Run) against a Kafka broker
+// and the Ometria emulator: KAFKA_BROKERS when set, else the in-process Kafka (kfake).
+package integration_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/kafka-ometria/kafka-ometria/config"
+	"github.com/kafka-ometria/kafka-ometria/mapper"
+	"github.com/kafka-ometria/kafka-ometria/ometriatest"
+	"github.com/kafka-ometria/kafka-ometria/processor"
+	"github.com/kafka-ometria/kafka-ometria/sink"
+)
+
+// env is one pipeline under test.
+type env struct {
+	brokers []string
+	emu     *ometriatest.Server
+	cfg     *config.Config
+	prefix  string
+}
+
+var topicsSeq int
+
+func newEnv(t *testing.T, accountRate float64) *env {
+	t.Helper()
+	brokers := strings.Split(os.Getenv("KAFKA_BROKERS"), ",")
+	if os.Getenv("KAFKA_BROKERS") == "" {
+		c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.AllowAutoTopicCreation(), kfake.DefaultNumPartitions(4))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(c.Close)
+		brokers = c.ListenAddrs()
+	}
+	topicsSeq++
+	prefix := fmt.Sprintf("it%d%d", time.Now().UnixNano()%1e6, topicsSeq)
+	rate := accountRate
+	if rate == 0 {
+		rate = math.Inf(1)
+	}
+	emu := ometriatest.NewServer(ometriatest.Config{},
+		ometriatest.Account{Name: "acme", Key: "key-acme", RateLimit: rate}, ometriatest.Account{Name: "beta", Key: "key-beta", RateLimit: rate})
+	t.Cleanup(emu.Close)
+	sinkRate := accountRate
+	if sinkRate == 0 {
+		sinkRate = 1000
+	}
+	yaml := fmt.Sprintf(`
+kafka: {brokers: [%q], group_id: %s, create_topics: true, topic_partitions: 4}
+topics: {events: [%s.events], records: %s.records, retry: %s.retry, dead_letter: %s.dlq}
+routing: {default_account: acme}
+ometria: {base_url: %q}
+retry: {initial_delay: 200ms, max_delay: 1s, max_attempts: 5}
+accounts:
+  acme: {api_key_env: K, rate_limit: %v, phone_region: GB}
+  beta: {api_key_env: K, rate_limit: %v}
+`, brokers[0], prefix, prefix, prefix, prefix, prefix, emu.URL(), sinkRate, sinkRate)
+	cfg, err := config.Parse([]byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{brokers: brokers, emu: emu, cfg: cfg, prefix: prefix}
+}
+
+// run starts the pipeline; the returned stop cancels it and waits for it.
+func (e *env) run(t *testing.T) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- processor.Run(ctx, processor.Options{
+			Config: e.cfg,
+			Keys:   func(a string) (string, error) { return "key-" + a, nil },
+			Group:  processor.GroupConfig{CommitInterval: 100 * time.Millisecond},
+			Sink:   sinkForTests,
+		})
+	}()
+	var stopped bool
+	stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil && !strings.Contains(err.Error(), "context canceled") {
+				t.Errorf("processor.Run: %v", err)
+			}
+		case <-time.After(60 * time.Second):
+			t.Error("processor.Run did not stop within 60s")
+		}
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+func (e *env) produce(t *testing.T, values ...string) {
+	t.Helper()
+	w := &kafka.Writer{Addr: kafka.TCP(e.brokers...), Topic: e.cfg.Topics.Events[0], Balancer: &kafka.Hash{}, RequiredAcks: kafka.RequireAll, AllowAutoTopicCreation: true}
+	defer w.Close()
+	msgs := make([]kafka.Message, len(values))
+	for i, v := range values {
+		msgs[i] = kafka.Message{Key: []byte(fmt.Sprint(i)), Value: []byte(v)}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := w.WriteMessages(ctx, msgs...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sampleEvents returns n events: identify, custom events and orders, and a bad one in 20.
+func sampleEvents(n int) (values []string, bad map[int]string) {
+	bad = map[int]string{}
+	for i := 0; i < n; i++ {
+		var v string
+		switch {
+		case i%20 == 19:
+			v = fmt.Sprintf(`{"type":"identify","userId":"u%d","traits":{"listingId":"l%d"}}`, i, i)
+			bad[i] = "missing_email"
+		case i%3 == 0:
+			v = fmt.Sprintf(`{"type":"identify","userId":"u%d","traits":{"listingId":"l%d","email":"u%d@example.com","phone":"07911 %06d"}}`, i, i, i, 100000+i)
+		case i%3 == 1:
+			v = fmt.Sprintf(`{"type":"track","event":"Product Viewed","messageId":"m%d","userId":"u%d","timestamp":"2026-01-01T00:00:00Z","traits":{"email":"u%d@example.com"},"properties":{"sku":"s%d"}}`, i, i, i, i)
+		default:
+			v = fmt.Sprintf(`{"type":"track","event":"Order Completed","userId":"u%d","timestamp":"2026-01-01T00:00:00Z","traits":{"email":"u%d@example.com"},"properties":{"order_id":"o%d","total":%d.5,"currency":"GBP"}}`, i, i, i, i)
+		}
+		values = append(values, v)
+	}
+	return values, bad
+}
+
+// expected maps each good event with the mapper, as the pipeline must have.
+func expected(t *testing.T, values []string) map[string]json.RawMessage {
+	acct, err := mapper.NewAccount(mapper.Settings{Name: "acme", PhoneRegion: "GB"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m mapper.Mapper
+	out := map[string]json.RawMessage{}
+	for _, v := range values {
+		for _, o := range m.Map([]byte(v), acct) {
+			if o.Kind == mapper.Mapped {
+				out[o.Record.Type+"/"+o.Record.ID] = o.Record.JSON
+			}
+		}
+	}
+	return out
+}
+
+var sinkForTests = sink.Config{Linger: 50 * time.Millisecond, RetryInitial: 10 * time.Millisecond, RetryMax: 200 * time.Millisecond, Unavailable: 300 * time.Millisecond}
+
+// eventually polls cond until it holds or d passes.
+func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v: %s", d, what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// atEmulator reports which expected records the emulator holds, exactly as expected.
+func (e *env) atEmulator(t *testing.T, want map[string]json.RawMessage) (ok int, wrong []string) {
+	got := map[string]json.RawMessage{}
+	for _, a := range []string{"acme", "beta"} {
+		for _, r := range e.emu.Records(a) {
+			got[r.Type+"/"+r.ID] = r.JSON
+		}
+	}
+	for k, w := range want {
+		g, found := got[k]
+		if !found {
+			continue
+		}
+		if !sameJSON(g, w) {
+			wrong = append(wrong, fmt.Sprintf("%s: got %s, want %s", k, g, w))
+			continue
+		}
+		ok++
+	}
+	return ok, wrong
+}
+
+func sameJSON(a, b []byte) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	xs, _ := json.Marshal(x)
+	ys, _ := json.Marshal(y)
+	return string(xs) == string(ys)
+}
+
+// client returns a Kafka client with a transport of its own: kafka-go's default
+// transport caches metadata for seconds, and would not see the topics the pipeline made.
+func (e *env) client() *kafka.Client {
+	return &kafka.Client{Addr: kafka.TCP(e.brokers...), Transport: &kafka.Transport{MetadataTTL: 100 * time.Millisecond}}
+}
+
+// readAll returns every message of topic.
+func (e *env) readAll(t *testing.T, topic string) []kafka.Message {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := e.client()
+	meta, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []kafka.Message
+	for _, tp := range meta.Topics {
+		for _, p := range tp.Partitions {
+			lo, err := c.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{topic: {kafka.LastOffsetOf(p.ID)}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			end := lo.Topics[topic][0].LastOffset
+			if end <= 0 {
+				continue
+			}
+			r := kafka.NewReader(kafka.ReaderConfig{Brokers: e.brokers, Topic: topic, Partition: p.ID, MaxWait: 100 * time.Millisecond})
+			for {
+				m, err := r.ReadMessage(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, m)
+				if m.Offset >= end-1 {
+					break
+				}
+			}
+			r.Close()
+		}
+	}
+	return out
+}
+
+// committedAtEnd reports whether group has committed the end offset of every partition of topic.
+func (e *env) committedAtEnd(t *testing.T, group, topic string) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c := e.client()
+	meta, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
+	if err != nil || len(meta.Topics) == 0 {
+		return false
+	}
+	var parts []int
+	req := &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{}}
+	for _, p := range meta.Topics[0].Partitions {
+		parts = append(parts, p.ID)
+		req.Topics[topic] = append(req.Topics[topic], kafka.LastOffsetOf(p.ID))
+	}
+	lo, err := c.ListOffsets(ctx, req)
+	if err != nil {
+		return false
+	}
+	of, err := c.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: group, Topics: map[string][]int{topic: parts}})
+	if err != nil {
+		return false
+	}
+	committed := map[int]int64{}
+	for _, po := range of.Topics[topic] {
+		committed[po.Partition] = po.CommittedOffset
+	}
+	for _, po := range lo.Topics[topic] {
+		if po.LastOffset > 0 && committed[po.Partition] != po.LastOffset {
+			return false
+		}
+	}
+	return true
+}
+
+func TestEndToEnd(t *testing.T) {
+	e := newEnv(t, 0)
+	values, bad := sampleEvents(300)
+	want := expected(t, values)
+	e.produce(t, values...)
+	stop := e.run(t)
+	eventually(t, 60*time.Second, "every record at the emulator", func() bool { n, _ := e.atEmulator(t, want); return n == len(want) })
+	if _, wrong := e.atEmulator(t, want); len(wrong) > 0 {
+		t.Fatalf("records differ from the mapper's:\n%s", strings.Join(wrong, "\n"))
+	}
+	eventually(t, 30*time.Second, "offsets committed at the end", func() bool {
+		return e.committedAtEnd(t, e.prefix+"-map", e.cfg.Topics.Events[0]) && e.committedAtEnd(t, e.prefix+"-push", e.cfg.Topics.Records)
+	})
+	stop()
+	dls := e.readAll(t, e.cfg.Topics.DeadLetter)
+	if len(dls) != len(bad) {
+		t.Fatalf("%d dead letters, want %d", len(dls), len(bad))
+	}
+	for _, d := range dls {
+		hs := map[string]string{}
+		for _, h := range d.Headers {
+			hs[h.Key] = string(h.Value)
+		}
+		off := 0
+		fmt.Sscan(hs[processor.HeaderSourceOffset], &off)
+		var idx int
+		if !strings.Contains(string(d.Value), `"listingId":"l`) || hs[processor.HeaderReason] != "missing_email" ||
+			hs[processor.HeaderStage] != "map" || hs[processor.HeaderSourceTopic] != e.cfg.Topics.Events[0] ||
+			hs[processor.HeaderAttempt] != "1" || hs[processor.HeaderFirstFailed] == "" || hs[processor.HeaderAccount] != "acme" {
+			t.Fatalf("dead letter %s with headers %v", d.Value, hs)
+		}
+		fmt.Sscanf(string(d.Value), `{"type":"identify","userId":"u%d"`, &idx)
+		if values[idx] != string(d.Value) {
+			t.Fatalf("dead letter %s is not the original event %s", d.Value, values[idx])
+		}
+	}
+}

@@ -1,0 +1,164 @@
+package processor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/segmentio/kafka-go"
+	"go.uber.org/zap"
+
+	"github.com/kafka-ometria/kafka-ometria/config"
+	"github.com/kafka-ometria/kafka-ometria/sink"
+)
+
+// Options are what Run needs besides the configuration.
+type Options struct {
+	Config *config.Config
+	// Keys returns the API key of an account (the caller reads the environment or files).
+	Keys func(account string) (string, error)
+	// SASLPassword is the Kafka SASL password, when the config names a mechanism.
+	SASLPassword string
+	Logger       *zap.Logger           // nil: no logs
+	Registry     prometheus.Registerer // nil: metrics are kept but not registered
+	HTTPClient   *http.Client          // nil: the sink's default
+	// Sink tunes the sink; BaseURL and Timeout come from the configuration.
+	Sink sink.Config
+	// Group tunes the consumer groups; Brokers, GroupID, Topics and Dialer come from the
+	// configuration.
+	Group GroupConfig
+	// Started is called once the checks at start passed and the stages are starting
+	// (readiness). Optional.
+	Started func()
+	// ShutdownTimeout bounds the flush of the sink and the producer after the stages
+	// have drained. Default 15s.
+	ShutdownTimeout time.Duration
+}
+
+// Run runs the configured stages until ctx is cancelled, then drains them, commits what
+// is done and returns. An error at start (a missing topic, an API key that cannot be
+// read, an unreachable Kafka) is returned at once.
+func Run(ctx context.Context, o Options) error {
+	cfg := o.Config
+	log := o.Logger
+	if log == nil {
+		log = zap.NewNop()
+	}
+	conn, err := Connect(cfg.Kafka, o.SASLPassword)
+	if err != nil {
+		return err
+	}
+	if err := EnsureTopics(ctx, conn, topicsOf(cfg), cfg.Kafka.CreateTopics, cfg.Kafka.TopicPartitions); err != nil {
+		return err
+	}
+	accounts, err := cfg.MapperAccounts()
+	if err != nil {
+		return err
+	}
+	keys := map[string]sink.Account{}
+	for name, a := range cfg.Accounts {
+		key, err := o.Keys(name)
+		if err != nil {
+			return fmt.Errorf("accounts.%s: %w", name, err)
+		}
+		keys[name] = sink.Account{Key: key, Rate: a.RateLimit}
+	}
+	metrics := NewMetrics(o.Registry)
+	prod := NewKafkaProducer(conn.Brokers, conn.Transport)
+	defer prod.Close()
+
+	var sk *sink.Sink
+	if cfg.HasStage(config.StagePush) || cfg.HasStage(config.StageRetry) {
+		scfg := o.Sink
+		scfg.BaseURL, scfg.Timeout = cfg.Ometria.BaseURL, cfg.Ometria.Timeout
+		opts := []sink.Option{sink.WithLogger(log.Named("sink")), sink.WithMetrics(metrics.Sink())}
+		if o.HTTPClient != nil {
+			opts = append(opts, sink.WithHTTPClient(o.HTTPClient))
+		}
+		sk, err = sink.New(scfg, func(name string) (sink.Account, bool) { a, ok := keys[name]; return a, ok }, opts...)
+		if err != nil {
+			return err
+		}
+	}
+
+	push := &PushStage{Stage: StagePush, RetryTopic: cfg.Topics.Retry, DeadLetterTopic: cfg.Topics.DeadLetter,
+		Retry: RetryPolicy{MaxAttempts: cfg.Retry.MaxAttempts, MaxAge: cfg.Retry.MaxAge, Initial: cfg.Retry.InitialDelay, Max: cfg.Retry.MaxDelay},
+		Sink:  sk, Producer: prod, Metrics: metrics, Log: log.Named("push")}
+	retry := *push
+	retry.Stage, retry.Log = StageRetry, log.Named("retry")
+	stages := map[config.Stage]struct {
+		topics  []string
+		handler Handler
+	}{
+		config.StageMap: {cfg.Topics.Events, (&MapStage{
+			RecordsTopic: cfg.Topics.Records, DeadLetterTopic: cfg.Topics.DeadLetter,
+			Resolve: func(m *kafka.Message) (string, bool) {
+				return cfg.ResolveAccount(func(k string) (string, bool) { return header(m, k) }, m.Topic)
+			},
+			Accounts: accounts, Producer: prod, Metrics: metrics, Log: log.Named("map"),
+		}).Handle},
+		config.StagePush:  {[]string{cfg.Topics.Records}, push.Handle},
+		config.StageRetry: {[]string{cfg.Topics.Retry}, RetryStage{&retry}.Handle},
+	}
+
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	var wg sync.WaitGroup
+	errs := make([]error, len(cfg.Stages))
+	for i, st := range cfg.Stages {
+		s := stages[st]
+		gc := o.Group
+		gc.Brokers, gc.Dialer, gc.Topics = conn.Brokers, conn.Dialer, s.topics
+		gc.GroupID = cfg.Kafka.GroupID + "-" + string(st)
+		gc.Logger = log.Named(string(st))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := RunGroup(runCtx, gc, s.handler); err != nil {
+				errs[i] = fmt.Errorf("stage %s: %w", st, err)
+				stop() // one stage failing stops the others: the process restarts whole
+			}
+		}()
+	}
+	log.Info("kafka-ometria running", zap.Strings("stages", stageNames(cfg.Stages)), zap.Strings("brokers", conn.Brokers))
+	if o.Started != nil {
+		o.Started()
+	}
+	wg.Wait()
+
+	timeout := o.ShutdownTimeout
+	if timeout <= 0 {
+		timeout = 15 * time.Second
+	}
+	closeCtx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if sk != nil {
+		if err := sk.Close(closeCtx); err != nil {
+			log.Warn("the sink did not finish before the shutdown deadline; unfinished records are read again at the next start", zap.Error(err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func topicsOf(cfg *config.Config) []string {
+	ts := []string{cfg.Topics.Records, cfg.Topics.DeadLetter}
+	if cfg.HasStage(config.StageMap) {
+		ts = append(ts, cfg.Topics.Events...)
+	}
+	if cfg.HasStage(config.StagePush) || cfg.HasStage(config.StageRetry) {
+		ts = append(ts, cfg.Topics.Retry)
+	}
+	return ts
+}
+
+func stageNames(ss []config.Stage) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = string(s)
+	}
+	return out
+}
