@@ -41,17 +41,28 @@ type Config struct {
 
 // Load reads the file at path and parses it with Parse.
 func Load(path string) (*Config, error) {
+	return LoadEnv(path, nil)
+}
+
+// LoadEnv reads the file at path and parses it with ParseEnv.
+func LoadEnv(path string, lookupEnv LookupEnvFunc) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return Parse(data)
+	return ParseEnv(data, lookupEnv)
 }
 
 // Parse decodes a YAML configuration strictly, applies the defaults and validates the
 // result. On failure it returns every problem found, joined with errors.Join; validation
 // problems are *FieldError values.
 func Parse(data []byte) (*Config, error) {
+	return ParseEnv(data, nil)
+}
+
+// ParseEnv is Parse with the environment overrides of EnvOverrides applied on top of the
+// file (lookupEnv nil: none), before the defaults and the validation.
+func ParseEnv(data []byte, lookupEnv LookupEnvFunc) (*Config, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, err
@@ -79,6 +90,9 @@ func Parse(data []byte) (*Config, error) {
 		return nil, err
 	}
 
+	if lookupEnv != nil {
+		cfg.applyEnv(lookupEnv, present, &p)
+	}
 	cfg.applyDefaults(present)
 	cfg.validate(&p)
 	if err := p.err(); err != nil {

@@ -1,7 +1,11 @@
 package processor
 
 import (
+	"context"
+	"sync"
 	"time"
+
+	"github.com/segmentio/kafka-go"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -24,7 +28,8 @@ const (
 	MetricLimiterWait  = "kafka_ometria_limiter_wait_seconds"   // time spent waiting for an account's token
 	MetricUnavailable  = "kafka_ometria_account_unavailable"    // 1 while an account's key is refused
 	MetricInFlight     = "kafka_ometria_in_flight"              // messages handed out and not done, by stage
-	MetricCommitted    = "kafka_ometria_committed_offset"       // by topic and partition
+	MetricCommitted    = "kafka_ometria_committed_offset"       // by group, topic and partition
+	MetricConsumerLag  = "kafka_ometria_consumer_lag"           // not yet done, by group, topic and partition
 	MetricWarnings     = "kafka_ometria_mapping_warnings_total" // values left out of records, by code
 )
 
@@ -33,7 +38,7 @@ type Metrics struct {
 	consumed, mapped, skipped, deadLettered, pushed, parked, requests, retries, warnings *prometheus.CounterVec
 	requestTime, limiterWait                                                             *prometheus.HistogramVec
 	batchSize                                                                            *prometheus.HistogramVec
-	unavailable, inFlight, committed                                                     *prometheus.GaugeVec
+	unavailable, inFlight, committed, lag                                                *prometheus.GaugeVec
 }
 
 // NewMetrics creates the metrics and registers them with reg (nil: not registered).
@@ -63,10 +68,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		unavailable: g(MetricUnavailable, "1 while Ometria refuses the account's API key.", "account"),
 		inFlight:    g(MetricInFlight, "Messages handed to a stage and not finished.", "stage"),
 		committed:   g(MetricCommitted, "The last committed offset.", "group", "topic", "partition"),
+		lag:         g(MetricConsumerLag, "The partition's high-water mark minus the offset it can commit: what is not done yet.", "group", "topic", "partition"),
 	}
 	if reg != nil {
 		reg.MustRegister(m.consumed, m.mapped, m.skipped, m.deadLettered, m.pushed, m.parked, m.requests,
-			m.retries, m.warnings, m.requestTime, m.limiterWait, m.batchSize, m.unavailable, m.inFlight, m.committed)
+			m.retries, m.warnings, m.requestTime, m.limiterWait, m.batchSize, m.unavailable, m.inFlight, m.committed, m.lag)
 	}
 	return m
 }
@@ -103,4 +109,28 @@ func (s sinkMetrics) AccountUnavailable(account string, down bool) {
 		v = 1
 	}
 	s.m.unavailable.WithLabelValues(account).Set(v)
+}
+
+// instrument counts the messages a stage holds (handed out, not done) in the in-flight gauge.
+func (m *Metrics) instrument(stage string, h Handler) Handler {
+	g := m.inFlight.WithLabelValues(stage)
+	return func(ctx context.Context, msg kafka.Message, done func()) error {
+		g.Inc()
+		var once sync.Once
+		err := h(ctx, msg, func() { once.Do(func() { g.Dec(); done() }) })
+		if err != nil {
+			once.Do(g.Dec) // the handler kept nothing: done will not be called
+		}
+		return err
+	}
+}
+
+// groupHooks report a consumer group's commits and lag.
+func (m *Metrics) groupHooks(group string, gc *GroupConfig) {
+	gc.OnCommit = func(topic string, partition int, offset int64) {
+		m.committed.WithLabelValues(group, topic, itoa(partition)).Set(float64(offset))
+	}
+	gc.OnLag = func(topic string, partition int, lag int64) {
+		m.lag.WithLabelValues(group, topic, itoa(partition)).Set(float64(lag))
+	}
 }

@@ -115,10 +115,12 @@ func Run(ctx context.Context, o Options) error {
 		gc.Brokers, gc.Dialer, gc.Topics = conn.Brokers, conn.Dialer, s.topics
 		gc.GroupID = cfg.Kafka.GroupID + "-" + string(st)
 		gc.Logger = log.Named(string(st))
+		metrics.groupHooks(gc.GroupID, &gc)
+		handler := metrics.instrument(string(st), s.handler)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := RunGroup(runCtx, gc, s.handler); err != nil {
+			if err := RunGroup(runCtx, gc, handler); err != nil {
 				errs[i] = fmt.Errorf("stage %s: %w", st, err)
 				stop() // one stage failing stops the others: the process restarts whole
 			}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -33,7 +34,7 @@ func newConfigCmd() *cobra.Command {
 // loadConfig loads and validates the config file at path. Its error is a usage error
 // listing every problem, one per line.
 func loadConfig(path string) (*config.Config, error) {
-	cfg, err := config.Load(path)
+	cfg, err := config.LoadEnv(path, os.LookupEnv)
 	if err == nil {
 		return cfg, nil
 	}
