@@ -111,15 +111,23 @@ func (s sinkMetrics) AccountUnavailable(account string, down bool) {
 	s.m.unavailable.WithLabelValues(account).Set(v)
 }
 
-// instrument counts the messages a stage holds (handed out, not done) in the in-flight gauge.
-func (m *Metrics) instrument(stage string, h Handler) Handler {
+// instrument counts the messages a stage holds (handed out, not done) in the in-flight
+// gauge, and holds a slot of room (a process-wide bound on messages in flight) for each:
+// when the process is full, the partition waits before handing out its next message.
+func (m *Metrics) instrument(stage string, room chan struct{}, h Handler) Handler {
 	g := m.inFlight.WithLabelValues(stage)
 	return func(ctx context.Context, msg kafka.Message, done func()) error {
+		select {
+		case room <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 		g.Inc()
 		var once sync.Once
-		err := h(ctx, msg, func() { once.Do(func() { g.Dec(); done() }) })
+		release := func() { g.Dec(); <-room }
+		err := h(ctx, msg, func() { once.Do(func() { release(); done() }) })
 		if err != nil {
-			once.Do(g.Dec) // the handler kept nothing: done will not be called
+			once.Do(release) // the handler kept nothing: done will not be called
 		}
 		return err
 	}

@@ -34,6 +34,9 @@ type Options struct {
 	// Started is called once the checks at start passed and the stages are starting
 	// (readiness). Optional.
 	Started func()
+	// MaxInFlight bounds the messages handed to the stages and not done, over the whole
+	// process (the groups also bound each partition). Default 20,000.
+	MaxInFlight int
 	// ShutdownTimeout bounds the flush of the sink and the producer after the stages
 	// have drained. Default 15s.
 	ShutdownTimeout time.Duration
@@ -105,6 +108,10 @@ func Run(ctx context.Context, o Options) error {
 		config.StageRetry: {[]string{cfg.Topics.Retry}, RetryStage{&retry}.Handle},
 	}
 
+	if o.MaxInFlight <= 0 {
+		o.MaxInFlight = 20000
+	}
+	room := make(chan struct{}, o.MaxInFlight)
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	var wg sync.WaitGroup
@@ -116,7 +123,7 @@ func Run(ctx context.Context, o Options) error {
 		gc.GroupID = cfg.Kafka.GroupID + "-" + string(st)
 		gc.Logger = log.Named(string(st))
 		metrics.groupHooks(gc.GroupID, &gc)
-		handler := metrics.instrument(string(st), s.handler)
+		handler := metrics.instrument(string(st), room, s.handler)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -267,3 +267,31 @@ func TestRetryStageWaitsUntilDue(t *testing.T) {
 		t.Fatal("no error when cancelled while waiting")
 	}
 }
+
+func TestInstrumentBoundsTheProcess(t *testing.T) {
+	m := NewMetrics(nil)
+	room := make(chan struct{}, 2)
+	var dones []func()
+	h := m.instrument("map", room, func(_ context.Context, _ kafka.Message, done func()) error {
+		dones = append(dones, done)
+		return nil
+	})
+	for i := 0; i < 2; i++ {
+		if err := h(context.Background(), kafka.Message{}, func() {}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := h(ctx, kafka.Message{}, func() {}); err == nil {
+		t.Fatal("a third message got room in a process bounded to 2")
+	}
+	dones[0]()
+	dones[0]() // a second call must not free a second slot
+	if err := h(context.Background(), kafka.Message{}, func() {}); err != nil {
+		t.Fatalf("no room after a message finished: %v", err)
+	}
+	if len(room) != 2 {
+		t.Fatalf("%d slots held, want 2", len(room))
+	}
+}
