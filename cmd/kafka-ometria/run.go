@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/kafka-ometria/kafka-ometria/config"
 	"github.com/kafka-ometria/kafka-ometria/processor"
@@ -48,7 +50,7 @@ SIGTERM or SIGINT drains the stages, commits and exits.`,
 					cfg.Stages = append(cfg.Stages, st)
 				}
 			}
-			return runPipeline(cmd.Context(), cfg, listen, drain)
+			return runPipeline(cmd.Context(), cfg, listen, drain, cmd.ErrOrStderr())
 		},
 	}
 	f := cmd.Flags()
@@ -60,14 +62,10 @@ SIGTERM or SIGINT drains the stages, commits and exits.`,
 	return cmd
 }
 
-func runPipeline(ctx context.Context, cfg *config.Config, listen string, drain time.Duration) error {
-	logCfg := zap.NewProductionConfig()
-	logCfg.Sampling = nil
-	log, err := logCfg.Build()
-	if err != nil {
-		return failure(err)
-	}
+func runPipeline(ctx context.Context, cfg *config.Config, listen string, drain time.Duration, stderr io.Writer) error {
+	log := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.Lock(zapcore.AddSync(stderr)), zap.InfoLevel))
 	defer log.Sync()
+	var err error
 
 	password := ""
 	if cfg.Kafka.SASL.Mechanism != "" {

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/kafka-ometria/kafka-ometria/ometriatest"
+)
+
+// syncBuffer is a bytes.Buffer safe for the logger's writes while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func freeAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func get(url string) (int, string) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestRunServesMetricsAndStopsCleanly runs `kafka-ometria run` in-process on the
+// in-process Kafka and the emulator: one event reaches Ometria, /readyz, /healthz and
+// /metrics answer, and cancelling (what SIGTERM does) exits 0.
+func TestRunServesMetricsAndStopsCleanly(t *testing.T) {
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.AllowAutoTopicCreation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cluster.Close()
+	emu := ometriatest.NewServer(ometriatest.Config{}, ometriatest.Account{Name: "acme", Key: "secret-key-acme"})
+	defer emu.Close()
+	t.Setenv("OMETRIA_KEY_ACME", "secret-key-acme")
+	cfg := writeFile(t, "config.yaml", fmt.Sprintf(`
+kafka: {brokers: [%q], create_topics: true, topic_partitions: 2}
+topics: {events: [rudder.events]}
+routing: {default_account: acme}
+ometria: {base_url: %q}
+accounts:
+  acme: {api_key_env: OMETRIA_KEY_ACME}
+`, cluster.ListenAddrs()[0], emu.URL()))
+
+	w := &kafka.Writer{Addr: kafka.TCP(cluster.ListenAddrs()...), Topic: "rudder.events", AllowAutoTopicCreation: true}
+	if err := w.WriteMessages(context.Background(), kafka.Message{Value: []byte(identifyEvent)}); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out bytes.Buffer
+	var errOut syncBuffer
+	exit := make(chan int, 1)
+	go func() {
+		exit <- run(ctx, []string{"run", "--config", cfg, "--listen", addr}, strings.NewReader(""), &out, &errOut)
+	}()
+
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, ok := emu.Record("acme", "contact", "", "ol_1"); ok {
+			break
+		}
+		select {
+		case code := <-exit:
+			t.Fatalf("run exited %d: %s", code, errOut.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the event did not reach the emulator")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if code, body := get("http://" + addr + "/readyz"); code != 200 {
+		t.Fatalf("/readyz: %d %s", code, body)
+	}
+	if code, _ := get("http://" + addr + "/healthz"); code != 200 {
+		t.Fatalf("/healthz: %d", code)
+	}
+	_, metrics := get("http://" + addr + "/metrics")
+	for _, m := range []string{"kafka_ometria_consumed_total", "kafka_ometria_mapped_total", "kafka_ometria_pushed_total",
+		"kafka_ometria_ometria_requests_total", "kafka_ometria_in_flight", "go_goroutines"} {
+		if !strings.Contains(metrics, m) {
+			t.Errorf("/metrics lacks %s", m)
+		}
+	}
+	if strings.Contains(metrics, "secret-key-acme") {
+		t.Error("/metrics holds the API key")
+	}
+	if !strings.Contains(errOut.String(), `"msg":"kafka-ometria running"`) {
+		t.Errorf("no JSON log line says it runs:\n%s", errOut.String())
+	}
+	cancel()
+	select {
+	case code := <-exit:
+		if code != 0 {
+			t.Fatalf("run exited %d after cancel: %s", code, errOut.String())
+		}
+		if strings.Contains(errOut.String(), "secret-key-acme") {
+			t.Fatal("the logs hold the API key")
+		}
+	case <-time.After(40 * time.Second):
+		t.Fatal("run did not stop within 40s of the signal")
+	}
+}
