@@ -75,15 +75,24 @@ accounts:
 
 // run starts the pipeline; the returned stop cancels it and waits for it.
 func (e *env) run(t *testing.T) (stop func()) {
+	return e.runWith(t, nil)
+}
+
+// runWith starts the pipeline with the options run uses, changed by tune (nil: none).
+func (e *env) runWith(t *testing.T, tune func(*processor.Options)) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
+	opts := processor.Options{
+		Config: e.cfg,
+		Keys:   func(a string) (string, error) { return "key-" + a, nil },
+		Group:  processor.GroupConfig{CommitInterval: 100 * time.Millisecond},
+		Sink:   sinkForTests,
+	}
+	if tune != nil {
+		tune(&opts)
+	}
 	go func() {
-		done <- processor.Run(ctx, processor.Options{
-			Config: e.cfg,
-			Keys:   func(a string) (string, error) { return "key-" + a, nil },
-			Group:  processor.GroupConfig{CommitInterval: 100 * time.Millisecond},
-			Sink:   sinkForTests,
-		})
+		done <- processor.Run(ctx, opts)
 	}()
 	var stopped bool
 	stop = func() {
@@ -107,17 +116,35 @@ func (e *env) run(t *testing.T) (stop func()) {
 
 func (e *env) produce(t *testing.T, values ...string) {
 	t.Helper()
+	e.produceMsgs(t, routed(values, nil))
+}
+
+// produceMsgs writes msgs to the events topic (acks=all).
+func (e *env) produceMsgs(t *testing.T, msgs []kafka.Message) {
+	t.Helper()
 	w := &kafka.Writer{Addr: kafka.TCP(e.brokers...), Topic: e.cfg.Topics.Events[0], Balancer: &kafka.Hash{}, RequiredAcks: kafka.RequireAll, AllowAutoTopicCreation: true}
 	defer w.Close()
-	msgs := make([]kafka.Message, len(values))
-	for i, v := range values {
-		msgs[i] = kafka.Message{Key: []byte(fmt.Sprint(i)), Value: []byte(v)}
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := w.WriteMessages(ctx, msgs...); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// routed returns one message per value, keyed by its index, with the routing header
+// (ometria-account) set to account(i) when account is not nil and returns a name.
+func routed(values []string, account func(i int) string) []kafka.Message {
+	msgs := make([]kafka.Message, len(values))
+	for i, v := range values {
+		msgs[i] = kafka.Message{Key: []byte(fmt.Sprint(i)), Value: []byte(v)}
+		if account == nil {
+			continue
+		}
+		if a := account(i); a != "" {
+			msgs[i].Headers = []kafka.Header{{Key: config.DefaultAccountHeader, Value: []byte(a)}}
+		}
+	}
+	return msgs
 }
 
 // sampleEvents returns n events: identify, custom events and orders, and a bad one in 20.
@@ -143,7 +170,13 @@ func sampleEvents(n int) (values []string, bad map[int]string) {
 
 // expected maps each good event with the mapper, as the pipeline must have.
 func expected(t *testing.T, values []string) map[string]json.RawMessage {
-	acct, err := mapper.NewAccount(mapper.Settings{Name: "acme", PhoneRegion: "GB"})
+	return expectedFor(t, mapper.Settings{Name: "acme", PhoneRegion: "GB"}, values)
+}
+
+// expectedFor maps each good event with the mapper for the account of settings (the
+// settings newEnv's config gives it).
+func expectedFor(t *testing.T, settings mapper.Settings, values []string) map[string]json.RawMessage {
+	acct, err := mapper.NewAccount(settings)
 	if err != nil {
 		t.Fatal(err)
 	}
