@@ -57,24 +57,27 @@ func body(recs []Record) []byte {
 	return append(b, ']')
 }
 
-// do sends one request for the account. It takes a concurrency slot, then the
-// account's token, and sends at once: the token is spent right before the request
-// leaves, so requests keep the bucket's spacing on the wire. (Taking the token first
-// and the slot second would let a request delayed by the wait for a slot leave right
-// before the next one.) A slot is therefore held while its account waits for a token:
-// MaxInFlight bounds the accounts pushing at once.
+// do sends one request for the account. It waits for the account's arrival window
+// (window.go), then takes a concurrency slot, then the account's token, and sends at
+// once: the token is spent right before the request leaves, so requests keep the
+// bucket's spacing on the wire. (Taking the token first and the slot second would let a
+// request delayed by the wait for a slot leave right before the next one.) A slot is
+// held while its account waits for a token (at most 1/rate): MaxInFlight bounds the
+// accounts pushing at once.
 func (s *Sink) do(a *account, method, url string, payload []byte) (*http.Response, []byte, time.Duration, error) {
+	t0 := time.Now()
+	// The arrival window first, holding no slot: it can be a whole second (a cold
+	// account), and leaving later than it allows is always safe.
+	if d := time.Until(a.window.next()); d > 0 && !sleep(s.ctx, d) {
+		return nil, nil, 0, s.ctx.Err()
+	}
 	select {
 	case s.inflight <- struct{}{}:
 	case <-s.ctx.Done():
 		return nil, nil, 0, s.ctx.Err()
 	}
 	defer func() { <-s.inflight }()
-	t0 := time.Now()
 	if err := a.limiter.Wait(s.ctx); err != nil {
-		return nil, nil, 0, s.ctx.Err()
-	}
-	if d := time.Until(a.window.next()); d > 0 && !sleep(s.ctx, d) {
 		return nil, nil, 0, s.ctx.Err()
 	}
 	s.metrics.LimiterWait(a.name, time.Since(t0))

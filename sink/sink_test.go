@@ -402,3 +402,38 @@ func TestMetrics(t *testing.T) {
 		t.Fatalf("%d requests and %d retries reported; the emulator saw %d requests", m.requests, m.retries, srv.RequestCount("acme"))
 	}
 }
+
+// TestHandoverToAnotherSinkKeepsTheRate: an account pushed by one process and then, at
+// once, by another (a Kafka rebalance) still gets no more than its rate in any second:
+// the second sink starts the account cold and waits a second before its first push.
+func TestHandoverToAnotherSinkKeepsTheRate(t *testing.T) {
+	srv := ometriatest.NewServer(ometriatest.Config{}, ometriatest.Account{Name: "acme", Key: "k", RateLimit: 4})
+	defer srv.Close()
+	newSink := func() *sink.Sink {
+		s, err := sink.New(sink.Config{BaseURL: srv.URL(), BatchSize: 1, Linger: time.Millisecond},
+			func(string) (sink.Account, bool) { return sink.Account{Key: "k", Rate: 4}, true })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	for round := 0; round < 3; round++ { // three owners in turn
+		s := newSink()
+		f := newFates()
+		for i := 0; i < 4; i++ {
+			id := fmt.Sprintf("r%d-%d", round, i)
+			write(t, s, f.record("acme", "contact", id, contact(id)))
+		}
+		f.wait(t, 10*time.Second)
+		s.Close(context.Background())
+		if ok, _ := f.count(); ok != 4 {
+			t.Fatalf("round %d: %d accepted, want 4", round, ok)
+		}
+	}
+	if m := srv.MaxRequestsPerSecond("acme"); m > 4 {
+		t.Fatalf("%d requests arrived within one second across the handovers, over the rate of 4", m)
+	}
+	if n := srv.RequestCount("acme"); n != 12 {
+		t.Fatalf("%d requests, want 12", n)
+	}
+}
