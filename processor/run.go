@@ -38,7 +38,7 @@ type Options struct {
 	// process (the groups also bound each partition). Default 20,000.
 	MaxInFlight int
 	// ShutdownTimeout bounds the flush of the sink and the producer after the stages
-	// have drained. Default 15s.
+	// have drained. Default 5s.
 	ShutdownTimeout time.Duration
 }
 
@@ -66,7 +66,7 @@ func Run(ctx context.Context, o Options) error {
 	for name, a := range cfg.Accounts {
 		key, err := o.Keys(name)
 		if err != nil {
-			return fmt.Errorf("accounts.%s: %w", name, err)
+			return fmt.Errorf("the API key of account %s: %w", name, err)
 		}
 		keys[name] = sink.Account{Key: key, Rate: a.RateLimit}
 	}
@@ -141,7 +141,7 @@ func Run(ctx context.Context, o Options) error {
 
 	timeout := o.ShutdownTimeout
 	if timeout <= 0 {
-		timeout = 15 * time.Second
+		timeout = 5 * time.Second
 	}
 	closeCtx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/segmentio/kafka-go"
 )
@@ -14,6 +15,9 @@ import (
 // partitions (and the cluster's default replication) when create is true; otherwise the
 // error names them.
 func EnsureTopics(ctx context.Context, c *Connection, topics []string, create bool, partitions int) error {
+	// A broker address that is not Kafka can keep kafka-go decoding forever: bound it.
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
 	client := &kafka.Client{Addr: kafka.TCP(c.Brokers...)}
 	if c.Transport != nil {
 		client.Transport = c.Transport

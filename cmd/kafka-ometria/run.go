@@ -57,7 +57,7 @@ SIGTERM or SIGINT drains the stages, commits and exits.`,
 	f.StringVarP(&configPath, "config", "c", "", "configuration file (required)")
 	f.StringVar(&listen, "listen", ":9090", "address of /metrics, /healthz and /readyz (empty: none)")
 	f.StringSliceVar(&stages, "stages", nil, "stages to run, e.g. map,push (default: the config's stages)")
-	f.DurationVar(&drain, "drain-timeout", 20*time.Second, "on SIGTERM, how long to wait for in-flight work")
+	f.DurationVar(&drain, "drain-timeout", 20*time.Second, "on SIGTERM, how long to wait for in-flight work; the process exits within it plus 5 s")
 	_ = cmd.MarkFlagRequired("config")
 	return cmd
 }
@@ -67,6 +67,15 @@ func runPipeline(ctx context.Context, cfg *config.Config, listen string, drain t
 	defer log.Sync()
 	var err error
 
+	// Read every secret now: a missing one is a configuration error (exit 2).
+	keys := map[string]string{}
+	for name := range cfg.Accounts {
+		s, err := cfg.APIKey(name, os.LookupEnv, os.ReadFile)
+		if err != nil {
+			return usageError("%v", err)
+		}
+		keys[name] = s.Reveal()
+	}
 	password := ""
 	if cfg.Kafka.SASL.Mechanism != "" {
 		s, err := cfg.SASLPassword(os.LookupEnv, os.ReadFile)
