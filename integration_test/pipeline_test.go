@@ -5,6 +5,7 @@ package integration_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -122,12 +123,26 @@ func (e *env) produce(t *testing.T, values ...string) {
 // produceMsgs writes msgs to the events topic (acks=all).
 func (e *env) produceMsgs(t *testing.T, msgs []kafka.Message) {
 	t.Helper()
-	w := &kafka.Writer{Addr: kafka.TCP(e.brokers...), Topic: e.cfg.Topics.Events[0], Balancer: &kafka.Hash{}, RequiredAcks: kafka.RequireAll, AllowAutoTopicCreation: true}
-	defer w.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := w.WriteMessages(ctx, msgs...); err != nil {
+	// Create the topic first: a real broker creates an auto-created topic asynchronously,
+	// and kafka-go's Writer does not retry its first "unknown topic" answer.
+	conn := &processor.Connection{Brokers: e.brokers}
+	if err := processor.EnsureTopics(ctx, conn, e.cfg.Topics.Events, true, e.cfg.Kafka.TopicPartitions); err != nil {
 		t.Fatal(err)
+	}
+	w := &kafka.Writer{Addr: kafka.TCP(e.brokers...), Topic: e.cfg.Topics.Events[0], Balancer: &kafka.Hash{}, RequiredAcks: kafka.RequireAll,
+		Transport: &kafka.Transport{MetadataTTL: 100 * time.Millisecond}}
+	defer w.Close()
+	for {
+		err := w.WriteMessages(ctx, msgs...)
+		if err == nil {
+			return
+		}
+		if !errors.Is(err, kafka.UnknownTopicOrPartition) || ctx.Err() != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(200 * time.Millisecond) // the topic's metadata is still spreading
 	}
 }
 

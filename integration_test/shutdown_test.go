@@ -39,13 +39,15 @@ func onlyWithKnownBugs(t *testing.T, bug string) {
 
 // TestHandoverKeepsRate: a rolling restart (the old process stops, the new one takes its
 // partitions) must keep every account under its rate at Ometria (the design's invariant 3).
-// It does not: the new owner starts with a full token bucket and an empty arrival window,
-// whatever the old owner pushed in the last second (clean drain: 5 pushes within a second
-// for a 4/s account); and when the drain times out, the old process leaves the group and
-// then keeps pushing the records its sink holds for up to Options.ShutdownTimeout, while
-// the new owner pushes the same account (8 within a second, and 429s).
+// With a clean drain it does: the new owner starts the account cold and waits a second
+// (sink/window.go). Known bug, opt-in: when the drain times out, the old process leaves
+// the group and then keeps pushing the records its sink holds for up to
+// Options.ShutdownTimeout, while the new owner pushes the same account (8 within a
+// second, and 429s): the sink cannot yet be told to drop a revoked partition's records.
 func TestHandoverKeepsRate(t *testing.T) {
-	onlyWithKnownBugs(t, "a handover of an account's partition exceeds the account's rate")
+	if testing.Short() {
+		t.Skip("two processes and a rolling restart, about 15 s: not in -short")
+	}
 	const rate = 4
 	for _, c := range []struct {
 		name string
@@ -58,6 +60,9 @@ func TestHandoverKeepsRate(t *testing.T) {
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			if c.name == "drain_timed_out" {
+				onlyWithKnownBugs(t, "after a drain that timed out, the old process keeps pushing a revoked partition's records")
+			}
 			e := newEnv(t, rate)
 			values, _ := sampleEvents(200)
 			want := expected(t, values)
@@ -88,11 +93,12 @@ func TestHandoverKeepsRate(t *testing.T) {
 }
 
 // TestSIGTERMWithSlowOmetria: kafka-ometria run must exit within 30s of SIGTERM (the
-// default grace period of Kubernetes; docker stop waits 10s).
-// With Ometria answering in 3s, it exits after --drain-timeout (20s) plus the sink's
-// shutdown timeout (15s, processor.Options.ShutdownTimeout, which run does not set): 35s.
+// default grace period of Kubernetes), even with Ometria answering in 3s: it exits within
+// --drain-timeout (20s) plus the sink's shutdown timeout (5s).
 func TestSIGTERMWithSlowOmetria(t *testing.T) {
-	onlyWithKnownBugs(t, "kafka-ometria run can take drain-timeout + 15s (35s by default) to exit after SIGTERM")
+	if testing.Short() {
+		t.Skip("builds the binary and waits out a 20 s drain: not in -short")
+	}
 	bin := binary(t)
 	const rate = 4
 	e := newEnv(t, rate)
@@ -115,12 +121,12 @@ func TestSIGTERMWithSlowOmetria(t *testing.T) {
 }
 
 // TestBrokerNotKafkaFails: a broker address where something else listens (here an HTTP
-// server, as after a wrong port) must fail at start like an unreachable broker. It hangs
-// instead, spinning a CPU: processor.EnsureTopics calls kafka.Client.Metadata with Run's
-// context, which has no deadline, and kafka-go loops decoding the HTTP answer as a Kafka
-// response. On SIGTERM it then exits 0, as if it had run.
+// server, as after a wrong port) must fail at start like an unreachable broker, not hang
+// (kafka-go would decode the HTTP answer forever; the topic check has a deadline).
 func TestBrokerNotKafkaFails(t *testing.T) {
-	onlyWithKnownBugs(t, "kafka-ometria run hangs at start, at 100% CPU, when a broker address is not Kafka")
+	if testing.Short() {
+		t.Skip("builds the binary and waits out the 10 s start deadline: not in -short")
+	}
 	bin := binary(t)
 	e := newEnv(t, 0)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
