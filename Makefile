@@ -37,3 +37,18 @@ fuzz: ## fuzz the mapper and its JSON scanner for a minute each
 
 clean: ## remove build output
 	rm -rf $(BIN)
+
+# A real Apache Kafka broker (KRaft, one node, no Docker): scripts/kafka-local
+# fetches its jars from Maven Central with Maven and runs it on this port.
+KAFKA_PORT ?= 39092
+
+.PHONY: test-kafka kafka-local
+
+test-kafka: ## the integration tests against a real Kafka broker, stopped after
+	@set -e; export KAFKA_PORT=$(KAFKA_PORT); \
+	trap 'scripts/kafka-local stop' EXIT; trap 'exit 130' INT TERM; \
+	out=$$(scripts/kafka-local start); echo "$$out"; \
+	KAFKA_BROKERS=$${out##*KAFKA_BROKERS=} $(GO) test -count=1 ./integration_test/...
+
+kafka-local: ## start a real Kafka broker (port KAFKA_PORT, 39092); scripts/kafka-local stop ends it
+	KAFKA_PORT=$(KAFKA_PORT) scripts/kafka-local start
