@@ -1,7 +1,6 @@
 package integration_test
 
 import (
-	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -14,36 +13,11 @@ import (
 	"github.com/kafka-ometria/kafka-ometria/processor"
 )
 
-// knownBugsEnv, when set, makes the tests of known bugs run and fail instead of skipping.
-const knownBugsEnv = "KAFKA_OMETRIA_KNOWN_BUGS"
-
-// knownBug reports a known bug: it fails the test when KAFKA_OMETRIA_KNOWN_BUGS is set,
-// else it skips it with the message, so that the bug does not block the rest of the suite.
-func knownBug(t *testing.T, format string, args ...any) {
-	t.Helper()
-	msg := "known bug: " + fmt.Sprintf(format, args...)
-	if os.Getenv(knownBugsEnv) != "" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg + " (set " + knownBugsEnv + "=1 to fail instead)")
-}
-
-// onlyWithKnownBugs skips a test that shows a known bug deterministically (and slowly)
-// unless KAFKA_OMETRIA_KNOWN_BUGS is set.
-func onlyWithKnownBugs(t *testing.T, bug string) {
-	t.Helper()
-	if os.Getenv(knownBugsEnv) == "" {
-		t.Skipf("known bug: %s (set %s=1 to run this test, which then fails)", bug, knownBugsEnv)
-	}
-}
-
 // TestHandoverKeepsRate: a rolling restart (the old process stops, the new one takes its
 // partitions) must keep every account under its rate at Ometria (the design's invariant 3).
-// With a clean drain it does: the new owner starts the account cold and waits a second
-// (sink/window.go). Known bug, opt-in: when the drain times out, the old process leaves
-// the group and then keeps pushing the records its sink holds for up to
-// Options.ShutdownTimeout, while the new owner pushes the same account (8 within a
-// second, and 429s): the sink cannot yet be told to drop a revoked partition's records.
+// With a clean drain the new owner starts the account cold and waits a second
+// (sink/window.go); when the drain times out, the old process's sink drops the records
+// of the revoked partition instead of pushing them (processor.Abandoned, Record.Ctx).
 func TestHandoverKeepsRate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("two processes and a rolling restart, about 15 s: not in -short")
@@ -60,9 +34,6 @@ func TestHandoverKeepsRate(t *testing.T) {
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if c.name == "drain_timed_out" {
-				onlyWithKnownBugs(t, "after a drain that timed out, the old process keeps pushing a revoked partition's records")
-			}
 			e := newEnv(t, rate)
 			values, _ := sampleEvents(200)
 			want := expected(t, values)

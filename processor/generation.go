@@ -15,6 +15,12 @@ import (
 // their trackers. Nothing of it outlives the generation: a late done only updates a
 // tracker that nobody commits from any more.
 type generation struct {
+	// abandon is done once the generation's drain is over (finished or timed out): work
+	// handed out in this generation and not done by then must be dropped, not finished,
+	// since the partition may already belong to another member. See Abandoned.
+	abandon context.Context
+	cancel  context.CancelFunc
+
 	cfg     *GroupConfig
 	h       Handler
 	gen     *kafka.Generation
@@ -38,6 +44,7 @@ type ownedPartition struct {
 func startGeneration(ctx context.Context, cfg *GroupConfig, h Handler, log *zap.Logger, gen *kafka.Generation) {
 	g := &generation{cfg: cfg, h: h, gen: gen, changed: make(chan struct{}, 1),
 		log: log.With(zap.Int32("generation", gen.ID))}
+	g.abandon, g.cancel = context.WithCancel(context.Background())
 	for topic, assigned := range gen.Assignments {
 		for _, a := range assigned {
 			p := &ownedPartition{topic: topic, id: a.ID, start: a.Offset, committed: a.Offset,
@@ -107,7 +114,7 @@ func (g *generation) consume(ctx context.Context, p *ownedPartition) {
 				wakeUp(g.changed)
 			}
 		}
-		if err := g.h(ctx, m, done); err != nil {
+		if err := g.h(context.WithValue(ctx, abandonKey{}, g.abandon), m, done); err != nil {
 			p.failed.Store(offset)
 			if ctx.Err() == nil {
 				log.Error("handler failed: the partition stops for this generation and the message will be read again",
@@ -155,6 +162,7 @@ func (g *generation) commitLoop(ctx context.Context) {
 			g.commit(false)
 		case <-ctx.Done():
 			g.drain(tick.C)
+			g.cancel() // what is still in flight is abandoned: it will be read again
 			g.commit(true)
 			g.log.Info("generation ended")
 			return
@@ -230,4 +238,19 @@ func (g *generation) commit(last bool) {
 		}
 	}
 	g.log.Debug("committed", zap.Any("offsets", offsets), zap.Bool("last", last))
+}
+
+type abandonKey struct{}
+
+// Abandoned returns, from a Handler's ctx, a context that is done once the message's
+// generation has drained: a stage that hands a message's work to something asynchronous
+// (the sink) gives it this context, so that work left over after a drain that timed out
+// is dropped rather than done while another member owns the partition. Handler's ctx
+// itself is done earlier, when the generation stops fetching, so that waits end quickly.
+// Outside a Handler it returns a context that is never done.
+func Abandoned(ctx context.Context) context.Context {
+	if a, ok := ctx.Value(abandonKey{}).(context.Context); ok {
+		return a
+	}
+	return context.Background()
 }

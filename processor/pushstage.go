@@ -80,7 +80,7 @@ func (s *PushStage) Handle(ctx context.Context, m kafka.Message, done func()) er
 	account := string(m.Key)
 	typ, _ := header(&m, HeaderRecordType)
 	id, _ := header(&m, HeaderRecordID)
-	rec := sink.Record{Account: account, Type: typ, ID: id, JSON: m.Value, Done: func(err error) {
+	rec := sink.Record{Account: account, Type: typ, ID: id, JSON: m.Value, Ctx: Abandoned(ctx), Done: func(err error) {
 		s.settle(ctx, &m, account, err, done)
 	}}
 	return s.Sink.Write(ctx, rec)

@@ -26,8 +26,23 @@ func (s *Sink) deliver(a *account, typ string, recs []Record) {
 	}
 }
 
+// abandoned reports whether a record of recs was abandoned by its caller. The records of
+// one push share an account, hence a Kafka partition, hence their fate.
+func abandoned(recs []Record) bool {
+	for _, r := range recs {
+		if r.Ctx != nil && r.Ctx.Err() != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // split pushes recs and gives every record its fate.
 func (s *Sink) split(a *account, recs []Record, bad *[]badRecord) {
+	if abandoned(recs) {
+		s.finish(recs, a.name, ErrNotDone, NotDone)
+		return
+	}
 	if a.isDown() {
 		s.finish(recs, a.name, ErrAccountUnavailable, Unavailable)
 		return
@@ -132,6 +147,9 @@ func (s *Sink) send(a *account, recs []Record) pushResult {
 	bo.MaxElapsedTime = 0 // MaxAttempts bounds the retries
 	bo.Reset()
 	for attempt := 1; ; attempt++ {
+		if abandoned(recs) {
+			return pushResult{verdict: vStopped, err: ErrNotDone}
+		}
 		res := s.push(a, recs)
 		if res.verdict != vRetry || attempt >= s.cfg.MaxAttempts {
 			return res

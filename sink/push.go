@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 )
+
+// errAbandoned: the records of a push were abandoned while it waited to leave.
+var errAbandoned = errors.New("abandoned")
 
 // verdict is what one push attempt means for its records.
 type verdict int
@@ -64,7 +68,7 @@ func body(recs []Record) []byte {
 // request delayed by the wait for a slot leave right before the next one.) A slot is
 // held while its account waits for a token (at most 1/rate): MaxInFlight bounds the
 // accounts pushing at once.
-func (s *Sink) do(a *account, method, url string, payload []byte) (*http.Response, []byte, time.Duration, error) {
+func (s *Sink) do(a *account, method, url string, payload []byte, abort func() bool) (*http.Response, []byte, time.Duration, error) {
 	t0 := time.Now()
 	// The arrival window first, holding no slot: it can be a whole second (a cold
 	// account), and leaving later than it allows is always safe.
@@ -81,6 +85,9 @@ func (s *Sink) do(a *account, method, url string, payload []byte) (*http.Respons
 		return nil, nil, 0, s.ctx.Err()
 	}
 	s.metrics.LimiterWait(a.name, time.Since(t0))
+	if abort != nil && abort() {
+		return nil, nil, 0, errAbandoned
+	}
 	defer a.window.done()
 
 	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.Timeout)
@@ -114,9 +121,9 @@ func (s *Sink) do(a *account, method, url string, payload []byte) (*http.Respons
 
 // push makes one attempt to push recs.
 func (s *Sink) push(a *account, recs []Record) pushResult {
-	resp, data, _, err := s.do(a, http.MethodPost, s.pushURL, body(recs))
+	resp, data, _, err := s.do(a, http.MethodPost, s.pushURL, body(recs), func() bool { return abandoned(recs) })
 	if err != nil {
-		if s.ctx.Err() != nil {
+		if s.ctx.Err() != nil || errors.Is(err, errAbandoned) {
 			return pushResult{verdict: vStopped, err: ErrNotDone}
 		}
 		return pushResult{verdict: vRetry, err: &statusError{cause: err}}
@@ -177,7 +184,7 @@ func excerpt(b []byte) string {
 // errorsFor fetches GET /v2/push/_errors and returns Ometria's error for each record id
 // that appears there (matched on the request id too when Ometria gives one).
 func (s *Sink) errorsFor(a *account, ids map[string]string) map[string]*RejectedError {
-	resp, data, _, err := s.do(a, http.MethodGet, s.errorURL, nil)
+	resp, data, _, err := s.do(a, http.MethodGet, s.errorURL, nil, nil)
 	if err != nil || resp.StatusCode != http.StatusOK {
 		return nil
 	}

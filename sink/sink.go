@@ -26,6 +26,10 @@ type Record struct {
 	Type    string // its "@type": records of one type share a push
 	ID      string // its "id", for logs
 	JSON    []byte // the record object; not modified by the sink
+	// Ctx, when set, abandons the record once it is done: a record whose Ctx is done
+	// before its push starts fails with ErrNotDone instead of being pushed (its Kafka
+	// partition was revoked: another process will push it).
+	Ctx context.Context
 	// Done is called exactly once with the record's fate, from a sink goroutine (or
 	// from Write itself, for a record failed at once); it must not block for long and
 	// must not call Write. Required.

@@ -437,3 +437,25 @@ func TestHandoverToAnotherSinkKeepsTheRate(t *testing.T) {
 		t.Fatalf("%d requests, want 12", n)
 	}
 }
+
+// TestAbandonedRecordsAreNotPushed: a record whose Ctx is done before its push leaves
+// fails with ErrNotDone and never reaches Ometria (its partition was revoked).
+func TestAbandonedRecordsAreNotPushed(t *testing.T) {
+	srv, s := setup(t, ometriatest.Config{}, sink.Config{Linger: 200 * time.Millisecond}, fast, "acme")
+	f := newFates()
+	ctx, cancel := context.WithCancel(context.Background())
+	r := f.record("acme", "contact", "gone", contact("gone"))
+	r.Ctx = ctx
+	write(t, s, r, f.record("acme", "order", "kept", order("kept")))
+	cancel() // before the linger time: before the push
+	f.wait(t, 5*time.Second)
+	if err, _ := f.get("acme", "gone"); !errors.Is(err, sink.ErrNotDone) {
+		t.Fatalf("abandoned record: %v, want ErrNotDone", err)
+	}
+	if err, _ := f.get("acme", "kept"); err != nil {
+		t.Fatalf("the other record: %v", err)
+	}
+	if _, ok := srv.Record("acme", "contact", "", "gone"); ok {
+		t.Fatal("the abandoned record reached Ometria")
+	}
+}
