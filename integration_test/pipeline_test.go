@@ -369,3 +369,27 @@ func TestEndToEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestMapStageAlone: with only the map stage, records wait on the records topic and
+// nothing is pushed.
+func TestMapStageAlone(t *testing.T) {
+	e := newEnv(t, 0)
+	e.cfg.Stages = []config.Stage{config.StageMap}
+	values, bad := sampleEvents(100)
+	want := expected(t, values)
+	e.produce(t, values...)
+	stop := e.run(t)
+	eventually(t, 60*time.Second, "the map group committed the events", func() bool {
+		return e.committedAtEnd(t, e.prefix+"-map", e.cfg.Topics.Events[0])
+	})
+	stop()
+	if n := len(e.readAll(t, e.cfg.Topics.Records)); n != len(want) {
+		t.Fatalf("%d records on the records topic, want %d", n, len(want))
+	}
+	if n := len(e.readAll(t, e.cfg.Topics.DeadLetter)); n != len(bad) {
+		t.Fatalf("%d dead letters, want %d", n, len(bad))
+	}
+	if n := e.emu.RequestCount("acme"); n != 0 {
+		t.Fatalf("%d pushes with the push stage off", n)
+	}
+}

@@ -295,3 +295,19 @@ func TestInstrumentBoundsTheProcess(t *testing.T) {
 		t.Fatalf("%d slots held, want 2", len(room))
 	}
 }
+
+func TestRetryMaxAgeDeadLetters(t *testing.T) {
+	s, p, srv := pushSetup(t, StageRetry)
+	srv.SetFaults(ometriatest.Faults{Forbidden: []string{"acme"}})
+	old := formatTime(time.Now().Add(-48 * time.Hour)) // the default max age is 24h
+	m := recordMsg("acme", "c1", `{"@type":"contact","id":"c1","email":"a@example.com"}`, h(HeaderFirstFailed, old), h(HeaderAttempt, "1"))
+	done, ch := doneOnce(t)
+	if err := s.Handle(context.Background(), m, done); err != nil {
+		t.Fatal(err)
+	}
+	waitDone(t, ch)
+	dls := p.topic("ometria.dlq")
+	if len(dls) != 1 || hdr(dls[0], HeaderReason) != ReasonRetryExpired || hdr(dls[0], HeaderFirstFailed) != old || len(p.topic("ometria.retry")) != 0 {
+		t.Fatalf("dead letters %v, retries %v", dls, p.topic("ometria.retry"))
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -132,5 +133,27 @@ accounts:
 		}
 	case <-time.After(40 * time.Second):
 		t.Fatal("run did not stop within 40s of the signal")
+	}
+}
+
+func TestRunUsageErrors(t *testing.T) {
+	cfg := writeFile(t, "config.yaml", testConfig)
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown stage", []string{"run", "--config", cfg, "--stages", "map,nope"}, `"nope" is not map, push or retry`},
+		{"missing API key", []string{"run", "--config", cfg, "--listen", ""}, "OMETRIA_KEY_ACME"},
+		{"no config", []string{"run"}, "config"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv("OMETRIA_KEY_ACME", "")
+			os.Unsetenv("OMETRIA_KEY_ACME")
+			r := runCmd(t, "", c.args...)
+			if r.code != exitUsage || !strings.Contains(r.stderr, c.want) {
+				t.Fatalf("exit %d, stderr %q; want exit %d naming %q", r.code, r.stderr, exitUsage, c.want)
+			}
+		})
 	}
 }
