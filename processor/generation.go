@@ -214,6 +214,9 @@ func (g *generation) commit(last bool) {
 		if hwm := p.hwm.Load(); g.cfg.OnLag != nil && hwm > 0 && off >= 0 {
 			g.cfg.OnLag(p.topic, p.id, max(hwm-off, 0))
 		}
+		if g.cfg.OnCommitLag != nil && off >= 0 && p.committed >= 0 {
+			g.cfg.OnCommitLag(p.topic, p.id, max(off-p.committed, 0))
+		}
 		if off < 0 || off <= p.committed {
 			continue
 		}

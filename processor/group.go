@@ -57,6 +57,9 @@ type GroupConfig struct {
 	// last fetch minus its committable offset.
 	OnCommit func(topic string, partition int, offset int64)
 	OnLag    func(topic string, partition int, lag int64)
+	// OnCommitLag: every CommitInterval, per partition, the messages finished but not yet
+	// committed (how far the commits trail the work; a restart would read them again).
+	OnCommitLag func(topic string, partition int, lag int64)
 }
 
 // fetchMaxWait bounds a fetch's long poll, hence how long closing a partition's reader takes.

@@ -30,6 +30,7 @@ const (
 	MetricInFlight     = "kafka_ometria_in_flight"              // messages handed out and not done, by stage
 	MetricCommitted    = "kafka_ometria_committed_offset"       // by group, topic and partition
 	MetricConsumerLag  = "kafka_ometria_consumer_lag"           // not yet done, by group, topic and partition
+	MetricCommitLag    = "kafka_ometria_commit_lag"             // done but not yet committed, by group, topic and partition
 	MetricWarnings     = "kafka_ometria_mapping_warnings_total" // values left out of records, by code
 )
 
@@ -38,7 +39,7 @@ type Metrics struct {
 	consumed, mapped, skipped, deadLettered, pushed, parked, requests, retries, warnings *prometheus.CounterVec
 	requestTime, limiterWait                                                             *prometheus.HistogramVec
 	batchSize                                                                            *prometheus.HistogramVec
-	unavailable, inFlight, committed, lag                                                *prometheus.GaugeVec
+	unavailable, inFlight, committed, lag, commitLag                                     *prometheus.GaugeVec
 }
 
 // NewMetrics creates the metrics and registers them with reg (nil: not registered).
@@ -68,11 +69,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		unavailable: g(MetricUnavailable, "1 while Ometria refuses the account's API key.", "account"),
 		inFlight:    g(MetricInFlight, "Messages handed to a stage and not finished.", "stage"),
 		committed:   g(MetricCommitted, "The last committed offset.", "group", "topic", "partition"),
+		commitLag:   g(MetricCommitLag, "Messages finished but not yet committed (read again after a crash).", "group", "topic", "partition"),
 		lag:         g(MetricConsumerLag, "The partition's high-water mark minus the offset it can commit: what is not done yet.", "group", "topic", "partition"),
 	}
 	if reg != nil {
 		reg.MustRegister(m.consumed, m.mapped, m.skipped, m.deadLettered, m.pushed, m.parked, m.requests,
-			m.retries, m.warnings, m.requestTime, m.limiterWait, m.batchSize, m.unavailable, m.inFlight, m.committed, m.lag)
+			m.retries, m.warnings, m.requestTime, m.limiterWait, m.batchSize, m.unavailable, m.inFlight, m.committed, m.lag, m.commitLag)
 	}
 	return m
 }
@@ -140,5 +142,8 @@ func (m *Metrics) groupHooks(group string, gc *GroupConfig) {
 	}
 	gc.OnLag = func(topic string, partition int, lag int64) {
 		m.lag.WithLabelValues(group, topic, itoa(partition)).Set(float64(lag))
+	}
+	gc.OnCommitLag = func(topic string, partition int, lag int64) {
+		m.commitLag.WithLabelValues(group, topic, itoa(partition)).Set(float64(lag))
 	}
 }

@@ -111,7 +111,8 @@ accounts:
 	}
 	_, metrics := get("http://" + addr + "/metrics")
 	for _, m := range []string{"kafka_ometria_consumed_total", "kafka_ometria_mapped_total", "kafka_ometria_pushed_total",
-		"kafka_ometria_ometria_requests_total", "kafka_ometria_in_flight", "go_goroutines"} {
+		"kafka_ometria_ometria_requests_total", "kafka_ometria_in_flight", "kafka_ometria_commit_lag",
+		"kafka_ometria_consumer_lag", "kafka_ometria_committed_offset", "go_goroutines"} {
 		if !strings.Contains(metrics, m) {
 			t.Errorf("/metrics lacks %s", m)
 		}
