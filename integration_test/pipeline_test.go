@@ -5,7 +5,6 @@ package integration_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -123,26 +122,28 @@ func (e *env) produce(t *testing.T, values ...string) {
 // produceMsgs writes msgs to the events topic (acks=all).
 func (e *env) produceMsgs(t *testing.T, msgs []kafka.Message) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	// Create the topic first: a real broker creates an auto-created topic asynchronously,
-	// and kafka-go's Writer does not retry its first "unknown topic" answer.
+	// and kafka-go's Writer does not retry its first "unknown topic" answer. Processes
+	// starting at the same time may be creating it too: a failed attempt is tried again.
 	conn := &processor.Connection{Brokers: e.brokers}
-	if err := processor.EnsureTopics(ctx, conn, e.cfg.Topics.Events, true, e.cfg.Kafka.TopicPartitions); err != nil {
-		t.Fatal(err)
-	}
 	w := &kafka.Writer{Addr: kafka.TCP(e.brokers...), Topic: e.cfg.Topics.Events[0], Balancer: &kafka.Hash{}, RequiredAcks: kafka.RequireAll,
 		Transport: &kafka.Transport{MetadataTTL: 100 * time.Millisecond}}
 	defer w.Close()
-	for {
-		err := w.WriteMessages(ctx, msgs...)
+	for attempt := 1; ; attempt++ {
+		err := processor.EnsureTopics(ctx, conn, e.cfg.Topics.Events, true, e.cfg.Kafka.TopicPartitions)
+		if err == nil {
+			err = w.WriteMessages(ctx, msgs...)
+		}
 		if err == nil {
 			return
 		}
-		if !errors.Is(err, kafka.UnknownTopicOrPartition) || ctx.Err() != nil {
-			t.Fatal(err)
+		if ctx.Err() != nil {
+			t.Fatalf("producing the events: %v", err)
 		}
-		time.Sleep(200 * time.Millisecond) // the topic's metadata is still spreading
+		t.Logf("producing the events, attempt %d: %v; trying again", attempt, err)
+		time.Sleep(300 * time.Millisecond)
 	}
 }
 
