@@ -44,41 +44,6 @@ func kafkaLocal(t *testing.T) string {
 	return script
 }
 
-// runBG starts processor.Run like runWith, and also returns a channel that receives its
-// result, so that a test sees it give up.
-func (e *env) runBG(t *testing.T, tune func(*processor.Options)) (stop func(), done <-chan error) {
-	ctx, cancel := context.WithCancel(context.Background())
-	ch := make(chan error, 1)
-	opts := processor.Options{
-		Config: e.cfg,
-		Keys:   func(a string) (string, error) { return "key-" + a, nil },
-		Group:  processor.GroupConfig{CommitInterval: 100 * time.Millisecond},
-		Sink:   sinkForTests,
-	}
-	if tune != nil {
-		tune(&opts)
-	}
-	go func() { ch <- processor.Run(ctx, opts) }()
-	var stopped bool
-	stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		select {
-		case err := <-ch:
-			if err != nil && !strings.Contains(err.Error(), "context canceled") {
-				t.Errorf("processor.Run: %v", err)
-			}
-		case <-time.After(60 * time.Second):
-			t.Error("processor.Run did not stop within 60s")
-		}
-	}
-	t.Cleanup(stop)
-	return stop, ch
-}
-
 // produceRetrying writes msgs to the events topic, retrying every error for up to d (a
 // broker that just restarted answers with errors for a while). A retry may write some
 // messages twice.

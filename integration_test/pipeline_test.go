@@ -80,8 +80,15 @@ func (e *env) run(t *testing.T) (stop func()) {
 
 // runWith starts the pipeline with the options run uses, changed by tune (nil: none).
 func (e *env) runWith(t *testing.T, tune func(*processor.Options)) (stop func()) {
+	stop, _ = e.runBG(t, tune)
+	return stop
+}
+
+// runBG starts the pipeline with the options run uses, changed by tune (nil: none), and
+// also returns a channel that receives its result, so that a test sees it give up.
+func (e *env) runBG(t *testing.T, tune func(*processor.Options)) (stop func(), done <-chan error) {
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
+	ch := make(chan error, 1)
 	opts := processor.Options{
 		Config: e.cfg,
 		Keys:   func(a string) (string, error) { return "key-" + a, nil },
@@ -91,9 +98,7 @@ func (e *env) runWith(t *testing.T, tune func(*processor.Options)) (stop func())
 	if tune != nil {
 		tune(&opts)
 	}
-	go func() {
-		done <- processor.Run(ctx, opts)
-	}()
+	go func() { ch <- processor.Run(ctx, opts) }()
 	var stopped bool
 	stop = func() {
 		if stopped {
@@ -102,7 +107,7 @@ func (e *env) runWith(t *testing.T, tune func(*processor.Options)) (stop func())
 		stopped = true
 		cancel()
 		select {
-		case err := <-done:
+		case err := <-ch:
 			if err != nil && !strings.Contains(err.Error(), "context canceled") {
 				t.Errorf("processor.Run: %v", err)
 			}
@@ -111,7 +116,7 @@ func (e *env) runWith(t *testing.T, tune func(*processor.Options)) (stop func())
 		}
 	}
 	t.Cleanup(stop)
-	return stop
+	return stop, ch
 }
 
 func (e *env) produce(t *testing.T, values ...string) {
