@@ -170,17 +170,8 @@ func (v *view) phone() {
 }
 
 func (v *view) date(key string, f found) {
-	if f.v.kind == '"' {
-		w := &v.m.w
-		mark := len(w.b)
-		w.key(key)
-		w.b = append(w.b, '"')
-		var ok bool
-		if w.b, ok = appendDate(w.b, bytes.TrimSpace(f.v.contents())); ok {
-			w.b = append(w.b, '"')
-			return
-		}
-		w.b = w.b[:mark]
+	if f.v.kind == '"' && v.m.w.stringVia(key, bytes.TrimSpace(f.v.contents()), appendDate) {
+		return
 	}
 	v.m.warn(WarnInvalidDate, f.field())
 }
@@ -255,10 +246,7 @@ func (v *view) smsBool(key string, def bool, f found) {
 // the table does not read; then the field mappings that target properties.
 func (v *view) contactProperties() {
 	w := &v.m.w
-	mark := len(w.b)
-	w.key("properties")
-	w.open()
-	empty := len(w.b)
+	mark := w.openOptional("properties")
 	if cf := v.trait(kCustomFields); cf.v.kind == '{' {
 		v.members(v.m.index(cf.v), nil, nil)
 	} else {
@@ -266,11 +254,7 @@ func (v *view) contactProperties() {
 		v.members(v.ctxTraits.ms, v.traits.ms, &contactTraits)
 	}
 	v.mappedProperties()
-	if len(w.b) == empty {
-		w.b = w.b[:mark]
-		return
-	}
-	w.close()
+	w.closeOptional(mark)
 }
 
 // members writes the members of ms that the table (consumed) or a mapping does not read,

@@ -27,16 +27,8 @@ func (v *view) optTimestamp(key string, f found) {
 	if !f.present() {
 		return
 	}
-	if b, ok := f.v.text(); ok && f.v.kind == '"' {
-		w := &v.m.w
-		mark := len(w.b)
-		w.key(key)
-		w.b = append(w.b, '"')
-		if w.b, ok = appendTimestamp(w.b, b); ok {
-			w.b = append(w.b, '"')
-			return
-		}
-		w.b = w.b[:mark]
+	if b, ok := f.v.text(); ok && f.v.kind == '"' && v.m.w.stringVia(key, b, appendTimestamp) {
+		return
 	}
 	v.m.warn(WarnInvalidTimestamp, f.field())
 }

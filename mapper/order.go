@@ -95,17 +95,8 @@ func (v *view) eventTimestamp() *Error {
 	if !f.present() {
 		return fail(ReasonInvalidTimestamp, "timestamp", "missing: properties.timestamp, timestamp or originalTimestamp is required")
 	}
-	if f.v.kind == '"' {
-		w := &v.m.w
-		mark := len(w.b)
-		w.key("timestamp")
-		w.b = append(w.b, '"')
-		var ok bool
-		if w.b, ok = appendTimestamp(w.b, f.v.contents()); ok {
-			w.b = append(w.b, '"')
-			return nil
-		}
-		w.b = w.b[:mark]
+	if f.v.kind == '"' && v.m.w.stringVia("timestamp", f.v.contents(), appendTimestamp) {
+		return nil
 	}
 	shown := f.v.raw
 	if len(shown) > 64 {
@@ -168,10 +159,7 @@ func (v *view) address(in slot, f found) {
 	}
 	ms := v.m.index(f.v)
 	w := &v.m.w
-	mark := len(w.b)
-	w.key(key)
-	w.open()
-	empty := len(w.b)
+	mark := w.openOptional(key)
 	sub := func(out string, names ...string) {
 		for _, n := range names {
 			if x := getName(ms, n); x.present() {
@@ -184,11 +172,7 @@ func (v *view) address(in slot, f found) {
 	sub("state", "state", "region")
 	sub("postcode", "postcode", "postalCode", "postal_code", "zip")
 	sub("country_code", "country_code", "countryCode", "country")
-	if len(w.b) == empty {
-		w.b = w.b[:mark]
-		return
-	}
-	w.close()
+	w.closeOptional(mark)
 }
 
 // itemKeys are the product keys a line item reads; the others go into its properties.
@@ -267,21 +251,14 @@ func (v *view) lineItems(f found) {
 			w.key("properties")
 			w.raw(p)
 		} else {
-			mark := len(w.b)
-			w.key("properties")
-			w.open()
-			empty := len(w.b)
+			mark := w.openOptional("properties")
 			for _, mb := range item.ms {
 				if mb.val.kind != 'n' && !itemKeys[mb.slot] {
 					w.keyBytes(mb.key)
 					w.raw(mb.val)
 				}
 			}
-			if len(w.b) == empty {
-				w.b = w.b[:mark]
-			} else {
-				w.close()
-			}
+			w.closeOptional(mark)
 		}
 		w.close()
 	}
@@ -336,19 +313,12 @@ func (v *view) variantOptions(f found) {
 // when given, else the properties the table does not read; then the properties mappings.
 func (v *view) recordProperties(consumed *[nSlots]bool) {
 	w := &v.m.w
-	mark := len(w.b)
-	w.key("properties")
-	w.open()
-	empty := len(w.b)
+	mark := w.openOptional("properties")
 	if cf := v.prop(kCustomFields); cf.v.kind == '{' {
 		v.members(v.m.index(cf.v), nil, nil)
 	} else {
 		v.members(v.props.ms, nil, consumed)
 	}
 	v.mappedProperties()
-	if len(w.b) == empty {
-		w.b = w.b[:mark]
-		return
-	}
-	w.close()
+	w.closeOptional(mark)
 }

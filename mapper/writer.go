@@ -21,6 +21,40 @@ func (w *writer) comma() {
 func (w *writer) open()  { w.comma(); w.b = append(w.b, '{') }
 func (w *writer) close() { w.b = append(w.b, '}') }
 
+// openOptional writes key and the start of an object, and returns a mark for
+// closeOptional.
+func (w *writer) openOptional(key string) (mark int) {
+	mark = len(w.b)
+	w.key(key)
+	w.open()
+	return mark
+}
+
+// closeOptional ends the object openOptional started, or removes it and its key when
+// nothing was written in it.
+func (w *writer) closeOptional(mark int) {
+	if w.b[len(w.b)-1] == '{' {
+		w.b = w.b[:mark]
+		return
+	}
+	w.close()
+}
+
+// stringVia writes key and, as a JSON string, what conv appends for s, which must need
+// no escaping (dates, timestamps). When conv refuses s it writes nothing and reports false.
+func (w *writer) stringVia(key string, s []byte, conv func(dst, s []byte) ([]byte, bool)) bool {
+	mark := len(w.b)
+	w.key(key)
+	w.b = append(w.b, '"')
+	var ok bool
+	if w.b, ok = conv(w.b, s); ok {
+		w.b = append(w.b, '"')
+		return true
+	}
+	w.b = w.b[:mark]
+	return false
+}
+
 func (w *writer) openArray()  { w.comma(); w.b = append(w.b, '[') }
 func (w *writer) closeArray() { w.b = append(w.b, ']') }
 
