@@ -44,11 +44,12 @@ KAFKA_PORT ?= 39092
 
 .PHONY: test-kafka kafka-local
 
-test-kafka: ## the integration tests against a real Kafka broker, stopped after
+test-kafka: ## the integration tests against a real Kafka broker (with SASL/SCRAM and TLS listeners), stopped after
 	@set -e; export KAFKA_PORT=$(KAFKA_PORT); \
 	trap 'scripts/kafka-local stop' EXIT; trap 'exit 130' INT TERM; \
-	out=$$(scripts/kafka-local start); echo "$$out"; \
-	KAFKA_BROKERS=$${out##*KAFKA_BROKERS=} $(GO) test -count=1 ./integration_test/...
+	out=$$(scripts/kafka-local start --sasl --tls); echo "$$out"; \
+	eval "$$out"; export $$(echo "$$out" | cut -d= -f1); \
+	$(GO) test -count=1 ./integration_test/...
 
-kafka-local: ## start a real Kafka broker (port KAFKA_PORT, 39092); scripts/kafka-local stop ends it
-	KAFKA_PORT=$(KAFKA_PORT) scripts/kafka-local start
+kafka-local: ## start a real Kafka broker (port KAFKA_PORT, 39092; SASL/SCRAM on +2, TLS on +3); scripts/kafka-local stop ends it
+	KAFKA_PORT=$(KAFKA_PORT) scripts/kafka-local start --sasl --tls

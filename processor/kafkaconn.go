@@ -5,7 +5,9 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -71,4 +73,29 @@ func Connect(k config.Kafka, password string) (*Connection, error) {
 		Dialer:    &kafka.Dialer{Timeout: 10 * time.Second, DualStack: true, TLS: tlsCfg, SASLMechanism: mech},
 		Transport: &kafka.Transport{DialTimeout: 10 * time.Second, TLS: tlsCfg, SASL: mech},
 	}, nil
+}
+
+// connectHint says which settings to look at when err is a refusal of the connection's
+// credentials (empty otherwise): the broker's and Go's messages do not name them.
+func connectHint(err error) string {
+	var unknownCA x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	switch {
+	case errors.Is(err, kafka.SASLAuthenticationFailed):
+		return " (check kafka.sasl.username, kafka.sasl.mechanism and the password of kafka.sasl.password_env or password_file)"
+	case errors.Is(err, kafka.UnsupportedSASLMechanism):
+		return " (the broker does not offer kafka.sasl.mechanism on this listener)"
+	case errors.Is(err, kafka.IllegalSASLState):
+		return " (this listener does not take SASL: leave kafka.sasl out, or set kafka.brokers to the SASL listener)"
+	case errors.As(err, &unknownCA):
+		return " (set kafka.tls.ca_file to the CA that signed the broker's certificate)"
+	case errors.As(err, &hostname):
+		return " (the broker's certificate does not name the address in kafka.brokers)"
+	// Over TCP, a TLS alert from the peer is an unexported type: only its text tells.
+	case strings.Contains(err.Error(), "tls: bad certificate"), strings.Contains(err.Error(), "tls: certificate required"):
+		return " (the broker refused the client certificate: check kafka.tls.cert_file and kafka.tls.key_file)"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return " (the broker closed the connection: check that kafka.tls and kafka.sasl match what this listener expects)"
+	}
+	return ""
 }

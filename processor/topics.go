@@ -24,7 +24,7 @@ func EnsureTopics(ctx context.Context, c *Connection, topics []string, create bo
 	}
 	meta, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
 	if err != nil {
-		return fmt.Errorf("reading the topics from Kafka (%s): %w", strings.Join(c.Brokers, ","), err)
+		return fmt.Errorf("reading the topics from Kafka (%s): %w%s", strings.Join(c.Brokers, ","), err, connectHint(err))
 	}
 	var missing []string
 	for _, t := range meta.Topics {
