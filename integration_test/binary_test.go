@@ -48,7 +48,9 @@ func binary(t *testing.T) string {
 }
 
 func TestMain(m *testing.M) {
+	stopBroker := chooseBroker()
 	code := m.Run()
+	stopBroker()
 	if binPath != "" {
 		os.RemoveAll(filepath.Dir(binPath))
 	}

@@ -1,5 +1,6 @@
 // Package integration_test runs the whole pipeline (processor.Run) against a Kafka broker
-// and the Ometria emulator: KAFKA_BROKERS when set, else the in-process Kafka (kfake).
+// and the Ometria emulator, on the Kafka that chooseBroker picks (broker_choice_test.go):
+// KAFKA_BROKERS, else a testcontainers-go container when Docker answers, else kfake.
 package integration_test
 
 import (
