@@ -16,6 +16,11 @@ var scanCorpus = []string{
 	"{\"a\":\"\x01\"}", `{"a":"unterminated}`, `{a:1}`, `{"a":1}}`, `[1 2]`, `{"a":1 "b":2}`,
 	`{"a":NaN}`, `{"a":Infinity}`, `{"a":'x'}`, `[` + strings.Repeat("[", 300) + strings.Repeat("]", 301),
 	`{"a":"\uD800"}`, `{"a":-}`, `{"a":--1}`, `{"a":[}`, `{"a":{]}`,
+	// the members parseEvent reads, valid and not
+	`{"type":"identify","traits":{"a\"b":1,"email":"x"},"context":{"ip":"1","traits":{"id":2}},"integrations":{"Ometria":{}}}`,
+	`{"properties":{"products":[{"sku":1},{"x":[{"id":1}]}],"custom_fields":{"a":{}}}}`,
+	`{"traits":{"a":1,}}`, `{"context":{"traits":{"a":}}}`, `{"properties":[1,]}`, `{"context":{"ip":"x"} "a":1}`,
+	`{"properties":{"products":[{"a":1},{"b":[}]}}`, `{"traits":{"a":1}`, `{"context":{"traits":{"a":1}}`, `{"traits" 1}`,
 }
 
 // TestScanAgreesWithEncodingJSON: the hand-written scanner accepts exactly what
@@ -37,6 +42,14 @@ func checkScan(t *testing.T, d []byte) {
 	want := json.Valid(d)
 	if ok != want && !(want && strings.Count(string(d), "[") > maxDepth) {
 		t.Errorf("scan(%q) ok=%v (%v), encoding/json says %v", d, ok, err, want)
+	}
+	// parseEvent, which validates with its own loops over the members it reads,
+	// accepts exactly the valid objects.
+	var ev event
+	var arena []member
+	perr := parseEvent(d, &ev, &arena)
+	if isObj := ok && d[i] == '{'; (perr == nil) != isObj {
+		t.Errorf("parseEvent(%q) = %v, scanValue ok=%v", d, perr, ok)
 	}
 	if !ok {
 		return
