@@ -48,137 +48,124 @@ func parseEvent(d []byte, ev *event, arena *[]member) *Error {
 	return nil
 }
 
-// memberFunc receives each member of an object as it is validated.
-type memberFunc func(key []byte, v value, d []byte, vs, depth int) (int, error)
-
-// scanMembers validates the object at d[i], calling fn for each member's value; fn
-// validates the value itself and returns the index past it.
-func scanMembers(d []byte, i, depth int, fn memberFunc) (int, error) {
-	if depth > maxDepth {
-		return i, errAt(i, "nested too deeply")
-	}
-	i = skipWS(d, i+1)
-	if i < len(d) && d[i] == '}' {
-		return i + 1, nil
-	}
-	for {
-		if i >= len(d) {
-			return i, errEOF
-		}
-		if d[i] != '"' {
-			return i, errAt(i, "expected a string key")
-		}
-		ks := i
-		var err error
-		if i, err = scanString(d, i); err != nil {
-			return i, err
-		}
-		key := d[ks+1 : i-1]
-		if hasBackslash(key) {
-			key = unescape(nil, key)
-		}
-		if i = skipWS(d, i); i >= len(d) {
-			return i, errEOF
-		}
-		if d[i] != ':' {
-			return i, errAt(i, "expected ':'")
-		}
-		vs := skipWS(d, i+1)
-		if vs >= len(d) {
-			return vs, errEOF
-		}
-		if i, err = fn(key, value{kind: kindOf(d[vs])}, d, vs, depth); err != nil {
-			return i, err
-		}
-		if i = skipWS(d, i); i >= len(d) {
-			return i, errEOF
-		}
-		switch d[i] {
-		case ',':
-			i = skipWS(d, i+1)
-		case '}':
-			return i + 1, nil
-		default:
-			return i, errAt(i, "expected ',' or '}'")
-		}
-	}
-}
-
 func scanTopObject(d []byte, i int, ev *event, arena *[]member) (int, error) {
-	return scanMembers(d, i, 1, func(key []byte, v value, d []byte, vs, depth int) (int, error) {
-		var dst *value
+	const depth = 1
+	i, more, err := openObject(d, i, depth)
+	for more && err == nil {
+		var key []byte
+		var vs, end int
+		if key, vs, err = scanKey(d, i); err != nil {
+			return vs, err
+		}
 		switch string(key) {
 		case "traits":
-			return scanCollect(&ev.traits, &ev.traitsO, v, d, vs, depth, arena)
+			end, err = scanCollect(d, vs, depth, &ev.traits, &ev.traitsO, arena)
 		case "properties":
-			return scanCollect(&ev.properties, &ev.propsO, v, d, vs, depth, arena)
-		case "type":
-			dst = &ev.typ
-		case "event":
-			dst = &ev.name
-		case "userId":
-			dst = &ev.userID
-		case "anonymousId":
-			dst = &ev.anonID
-		case "messageId":
-			dst = &ev.messageID
-		case "timestamp":
-			dst = &ev.timestamp
-		case "originalTimestamp":
-			dst = &ev.origTS
-		case "integrations":
-			dst = &ev.integrations
-		case "batch":
-			dst = &ev.batch
+			end, err = scanCollect(d, vs, depth, &ev.properties, &ev.propsO, arena)
 		case "context":
-			if v.kind == '{' {
-				end, err := scanMembers(d, vs, depth+1, func(key []byte, v value, d []byte, vs, depth int) (int, error) {
-					var dst *value
-					switch string(key) {
-					case "traits":
-						return scanCollect(&ev.ctxTraits, &ev.ctxTraitsO, v, d, vs, depth, arena)
-					case "ip":
-						dst = &ev.ctxIP
-					case "timezone":
-						dst = &ev.ctxTZ
-					}
-					return scanInto(dst, v, d, vs, depth)
-				})
-				return end, err
-			}
+			end, err = scanContext(d, vs, depth, ev, arena)
+		default:
+			end, err = scanInto(d, vs, depth, ev.topField(key))
 		}
-		return scanInto(dst, v, d, vs, depth)
-	})
+		if err != nil {
+			return end, err
+		}
+		i, more, err = nextMember(d, end)
+	}
+	return i, err
 }
 
-// scanCollect validates a value into dst and, when it is an object, appends its
-// members to arena and indexes them in o.
-func scanCollect(dst *value, o *object, v value, d []byte, vs, depth int, arena *[]member) (int, error) {
-	if v.kind != '{' {
-		return scanInto(dst, v, d, vs, depth)
+// topField is where the top-level member key is kept, or nil.
+func (ev *event) topField(key []byte) *value {
+	switch string(key) {
+	case "type":
+		return &ev.typ
+	case "event":
+		return &ev.name
+	case "userId":
+		return &ev.userID
+	case "anonymousId":
+		return &ev.anonID
+	case "messageId":
+		return &ev.messageID
+	case "timestamp":
+		return &ev.timestamp
+	case "originalTimestamp":
+		return &ev.origTS
+	case "integrations":
+		return &ev.integrations
+	case "batch":
+		return &ev.batch
+	}
+	return nil
+}
+
+// scanContext validates the context value at d[vs], keeping context.traits, ip and timezone.
+func scanContext(d []byte, vs, depth int, ev *event, arena *[]member) (int, error) {
+	if d[vs] != '{' {
+		return scanValue(d, vs, depth)
+	}
+	depth++
+	i, more, err := openObject(d, vs, depth)
+	for more && err == nil {
+		var key []byte
+		var vs, end int
+		if key, vs, err = scanKey(d, i); err != nil {
+			return vs, err
+		}
+		switch string(key) {
+		case "traits":
+			end, err = scanCollect(d, vs, depth, &ev.ctxTraits, &ev.ctxTraitsO, arena)
+		case "ip":
+			end, err = scanInto(d, vs, depth, &ev.ctxIP)
+		case "timezone":
+			end, err = scanInto(d, vs, depth, &ev.ctxTZ)
+		default:
+			end, err = scanValue(d, vs, depth)
+		}
+		if err != nil {
+			return end, err
+		}
+		i, more, err = nextMember(d, end)
+	}
+	return i, err
+}
+
+// scanCollect validates the value at d[vs] into dst and, when it is an object, appends
+// its members to arena and indexes them in o.
+func scanCollect(d []byte, vs, depth int, dst *value, o *object, arena *[]member) (int, error) {
+	if d[vs] != '{' {
+		return scanInto(d, vs, depth, dst)
 	}
 	o.at = [nSlots]uint16{}
 	start := len(*arena)
-	end, err := scanMembers(d, vs, depth+1, func(key []byte, v value, d []byte, vs, depth int) (int, error) {
-		end, err := scanValue(d, vs, depth)
-		v.raw = d[vs:end]
+	i, more, err := openObject(d, vs, depth+1)
+	for more && err == nil {
+		var key []byte
+		var ms, end int
+		if key, ms, err = scanKey(d, i); err != nil {
+			return ms, err
+		}
+		if end, err = scanValue(d, ms, depth+1); err != nil {
+			return end, err
+		}
 		k := slotOf(key)
 		o.note(k, len(*arena)-start)
-		*arena = append(*arena, member{key: key, val: v, slot: k})
-		return end, err
-	})
+		*arena = append(*arena, member{key: key, val: value{raw: d[ms:end], kind: kindOf(d[ms])}, slot: k})
+		i, more, err = nextMember(d, end)
+	}
 	if err == nil {
-		*dst = value{raw: d[vs:end], kind: '{'}
+		*dst = value{raw: d[vs:i], kind: '{'}
 		o.ms = (*arena)[start:len(*arena):len(*arena)]
 	}
-	return end, err
+	return i, err
 }
 
-func scanInto(dst *value, v value, d []byte, vs, depth int) (int, error) {
+// scanInto validates the value at d[vs] and, unless dst is nil, keeps it there.
+func scanInto(d []byte, vs, depth int, dst *value) (int, error) {
 	end, err := scanValue(d, vs, depth)
 	if err == nil && dst != nil {
-		v.raw = d[vs:end]
-		*dst = v
+		*dst = value{raw: d[vs:end], kind: kindOf(d[vs])}
 	}
 	return end, err
 }
