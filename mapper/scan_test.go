@@ -73,7 +73,8 @@ func TestUnescapeAgreesWithEncodingJSON(t *testing.T) {
 }
 
 func TestAppendQuotedRoundTrips(t *testing.T) {
-	for _, s := range []string{"", "plain", "quote\" back\\ slash", "ctl\x00\x1f\n\r\t", "é😀", "bad\xffutf8", "\u2028"} {
+	for _, s := range []string{"", "plain", "quote\" back\\ slash", "ctl\x00\x1f\n\r\t", "é😀", "bad\xffutf8", "\u2028",
+		"eight by", "sixteen bytes ok", "a longer plain string, then é", "0123456789abcdef\"", "01234567\x7f\x80", "0123456\\"} {
 		q := appendQuoted(nil, s)
 		var got string
 		if err := json.Unmarshal(q, &got); err != nil {

@@ -1,6 +1,9 @@
 package mapper
 
-import "unicode/utf8"
+import (
+	"math/bits"
+	"unicode/utf8"
+)
 
 // writer appends one JSON document to a reusable buffer. Commas are placed by looking
 // at the last byte written, so callers only say what comes next.
@@ -107,8 +110,18 @@ const hexDigits = "0123456789abcdef"
 // characters, and replacing invalid UTF-8 with U+FFFD.
 func appendQuoted[S string | []byte](dst []byte, s S) []byte {
 	dst = append(dst, '"')
+	// Most strings are ASCII with nothing to escape: skip eight bytes at a time to the
+	// first byte that needs a look (the loop below copies what comes before it at once).
+	i := 0
+	for ; i <= len(s)-8; i += 8 {
+		w := load64(s, i)
+		if m := specialMask(w) | w&msb; m != 0 {
+			i += bits.TrailingZeros64(m) / 8
+			break
+		}
+	}
 	start := 0
-	for i := 0; i < len(s); {
+	for i < len(s) {
 		c := s[i]
 		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
 			i++
@@ -144,4 +157,11 @@ func appendQuoted[S string | []byte](dst []byte, s S) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// load64 reads s[i:i+8] as a little-endian word (one load: the compiler combines the bytes).
+func load64[S string | []byte](s S, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
