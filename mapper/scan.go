@@ -408,20 +408,15 @@ func kindOf(c byte) byte {
 func skip(d []byte, i int) int {
 	switch d[i] {
 	case '"':
-		i++
-		for {
-			i += stringSpecial(d[i:])
-			if d[i] == '"' {
-				return i + 1
-			}
-			i += 2 // a backslash and the byte it escapes (\uXXXX: the hex digits are plain bytes)
-		}
+		end, _ := skipString(d, i)
+		return end
 	case '{', '[':
 		depth := 0
 		for ; i < len(d); i++ {
 			switch d[i] {
 			case '"':
-				i = skip(d, i) - 1
+				i, _ = skipString(d, i)
+				i--
 			case '{', '[':
 				depth++
 			case '}', ']':
@@ -444,6 +439,27 @@ func skip(d []byte, i int) int {
 	}
 }
 
+// skipString returns the index just past the valid string at d[i], and whether it
+// holds escapes. It is scanString's loop without the checks.
+func skipString(d []byte, i int) (end int, escaped bool) {
+	i++
+	for {
+		for ; i <= len(d)-8; i += 8 {
+			if m := specialMask(load64(d, i)); m != 0 {
+				i += bits.TrailingZeros64(m) / 8
+				goto special
+			}
+		}
+		i += stringSpecial(d[i:]) // the string is valid: its closing quote is there
+	special:
+		if d[i] == '"' {
+			return i + 1, escaped
+		}
+		escaped = true
+		i += 2 // a backslash and the byte it escapes (\uXXXX: the hex digits are plain bytes)
+	}
+}
+
 // appendMembers appends the members of the validated object obj to dst.
 // Keys with escapes are unescaped into freshly allocated bytes (rare in practice).
 func appendMembers(dst []member, obj []byte) []member {
@@ -457,9 +473,10 @@ func appendMembersAt(dst []member, d []byte, i int) ([]member, int) {
 	i = skipWS(d, i+1)
 	for i < len(d) && d[i] == '"' {
 		ks := i
-		i = skip(d, i)
+		var escaped bool
+		i, escaped = skipString(d, i)
 		key := d[ks+1 : i-1]
-		if hasBackslash(key) {
+		if escaped {
 			key = unescape(nil, key)
 		}
 		i = skipWS(d, i)
