@@ -122,7 +122,10 @@ func scanValue(d []byte, i, depth int) (int, error) {
 	}
 	switch c := d[i]; c {
 	case '"':
-		end, _, err := scanString(d, i)
+		if j := plainEnd(d, i+1); j >= 0 && d[j] == '"' { // scanString's fast path
+			return j + 1, nil
+		}
+		end, _, err := scanStringSlow(d, i)
 		return end, err
 	case '{':
 		return scanObject(d, i, depth+1)
@@ -159,25 +162,30 @@ func scanLiteral(d []byte, i int, lit string) (int, error) {
 	return i + len(lit), nil
 }
 
+// plainEnd returns the index of the first '"', '\\' or control byte at or after d[j],
+// looking at eight bytes at a time, or -1 when it is not found before the last eight
+// bytes of d. It is small enough to be inlined: the scanner's callers of scanString
+// use it directly, for the common string (no escapes, not at the very end), saving a
+// call per string; this is where most of the scanning time goes.
+func plainEnd(d []byte, j int) int {
+	for ; j <= len(d)-8; j += 8 {
+		if m := specialMask(binary.LittleEndian.Uint64(d[j : j+8 : j+8])); m != 0 {
+			return j + bits.TrailingZeros64(m)/8
+		}
+	}
+	return -1
+}
+
 // scanString validates the string whose opening quote is d[i] and returns the index
 // past its closing quote, and whether it holds escapes (so that a key needs unescaping).
-//
-// This loop, small enough to be inlined, reads the common string: no escapes, not in
-// the last eight bytes of the document. scanStringSlow reads the others from the start.
 func scanString(d []byte, i int) (end int, escaped bool, err error) {
-	for j := i + 1; j <= len(d)-8; j += 8 {
-		w := binary.LittleEndian.Uint64(d[j : j+8 : j+8])
-		if m := specialMask(w); m != 0 {
-			t := bits.TrailingZeros64(m) &^ 7 // the first special byte, in bits
-			if byte(w>>t) == '"' {
-				return j + t/8 + 1, false, nil
-			}
-			break
-		}
+	if j := plainEnd(d, i+1); j >= 0 && d[j] == '"' {
+		return j + 1, false, nil
 	}
 	return scanStringSlow(d, i)
 }
 
+// scanStringSlow is scanString for any string, from its start.
 func scanStringSlow(d []byte, i int) (end int, escaped bool, err error) {
 	i++
 	for {
@@ -288,13 +296,19 @@ func scanKey(d []byte, i int) (key []byte, vs int, err error) {
 	if d[i] != '"' {
 		return nil, i, errAt(i, "expected a string key")
 	}
-	end, escaped, err := scanString(d, i)
-	if err != nil {
-		return nil, end, err
-	}
-	key = d[i+1 : end-1]
-	if escaped {
-		key = unescape(nil, key)
+	end := plainEnd(d, i+1) // scanString's fast path
+	if end >= 0 && d[end] == '"' {
+		key = d[i+1 : end]
+		end++
+	} else {
+		var escaped bool
+		if end, escaped, err = scanStringSlow(d, i); err != nil {
+			return nil, end, err
+		}
+		key = d[i+1 : end-1]
+		if escaped {
+			key = unescape(nil, key)
+		}
 	}
 	if i = skipWS(d, end); i >= len(d) {
 		return nil, i, errEOF
@@ -342,7 +356,9 @@ func scanObject(d []byte, i, depth int) (int, error) {
 			return i, errAt(i, "expected a string key")
 		}
 		var err error
-		if i, _, err = scanString(d, i); err != nil {
+		if j := plainEnd(d, i+1); j >= 0 && d[j] == '"' { // scanString's fast path
+			i = j + 1
+		} else if i, _, err = scanStringSlow(d, i); err != nil {
 			return i, err
 		}
 		if i = skipWS(d, i); i >= len(d) {
