@@ -63,8 +63,9 @@ func (m *Mapper) newView(ev *event, acct *Account, rec int) view {
 	v := view{m: m, ev: ev, acct: acct, rm: &acct.mappings[rec]}
 	v.traits, v.ctxTraits, v.props = &ev.traitsO, &ev.ctxTraitsO, &ev.propsO
 	if ev.integrations.kind == '{' {
+		integrations := m.index(ev.integrations) // one walk, not one per spelling
 		for _, name := range [...]string{"Ometria", "ometria", "OMETRIA"} {
-			if o := objGet(ev.integrations.raw, name); o.kind == '{' {
+			if o := getName(integrations, name); o.kind == '{' {
 				v.integ = m.index(o)
 				break
 			}
