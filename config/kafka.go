@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Kafka is how to reach the Kafka cluster.
@@ -21,7 +22,14 @@ type Kafka struct {
 	CreateTopics bool `yaml:"create_topics"`
 	// TopicPartitions is the partition count of topics kafka-ometria creates. Default 12.
 	TopicPartitions int `yaml:"topic_partitions"`
+	// SessionTimeout is how long the group coordinator waits for a silent member (a killed
+	// process) before it gives the member's partitions to others: those partitions stall
+	// that long. Between 6s and 30m (the brokers' default bounds). Default 30s.
+	SessionTimeout time.Duration `yaml:"session_timeout"`
 }
+
+// DefaultSessionTimeout is the default kafka.session_timeout.
+const DefaultSessionTimeout = 30 * time.Second
 
 // DefaultGroupID is the default consumer group prefix.
 const DefaultGroupID = "kafka-ometria"
@@ -32,6 +40,9 @@ func (k *Kafka) applyDefaults() {
 	}
 	if k.TopicPartitions == 0 {
 		k.TopicPartitions = 12
+	}
+	if k.SessionTimeout == 0 {
+		k.SessionTimeout = DefaultSessionTimeout
 	}
 }
 
@@ -66,6 +77,9 @@ var saslMechanisms = []string{SASLPlain, SASLScramSHA256, SASLScramSHA512}
 func (k *Kafka) validate(p *problems) {
 	if k.TopicPartitions < 1 {
 		p.add("kafka.topic_partitions", "must be positive, got %d", k.TopicPartitions)
+	}
+	if k.SessionTimeout < 6*time.Second || k.SessionTimeout > 30*time.Minute {
+		p.add("kafka.session_timeout", "%v is outside 6s to 30m (the brokers' group.min/max.session.timeout.ms defaults)", k.SessionTimeout)
 	}
 	if len(k.Brokers) == 0 {
 		p.add("kafka.brokers", "at least one broker is required")

@@ -78,6 +78,8 @@ func TestValidationErrors(t *testing.T) {
 		{"relative base url", []edit{set("api.ometria.com", "ometria", "base_url")}, []string{"ometria.base_url: is not an absolute URL"}},
 		{"base url with credentials", []edit{set("https://user:hunter2@api.ometria.com", "ometria", "base_url")}, []string{
 			"ometria.base_url: must not contain credentials"}},
+		{"short session timeout", []edit{set("2s", "kafka", "session_timeout")}, []string{"kafka.session_timeout: 2s is outside 6s to 30m"}},
+		{"long session timeout", []edit{set("1h", "kafka", "session_timeout")}, []string{"kafka.session_timeout: 1h0m0s is outside 6s to 30m"}},
 		{"zero timeout", []edit{set("0s", "ometria", "timeout")}, []string{"ometria.timeout: must be positive"}},
 		{"negative timeout", []edit{set("-1s", "ometria", "timeout")}, []string{"ometria.timeout: must be positive"}},
 		{"bad header", []edit{set("my header", "routing", "header")}, []string{`routing.header: "my header" is not a valid header name`}},

@@ -18,7 +18,8 @@ import (
 // events keep arriving for six accounts (routed by header, so that their records spread
 // over the records topic's partitions): two at first, a third mid-run, then one of the
 // first two killed with SIGKILL. Every record must arrive (the killed process's
-// partitions move after the session timeout, 30 s) and no account may exceed its rate.
+// partitions move after kafka.session_timeout, set to 10 s here) and no account may
+// exceed its rate.
 func TestThreeProcessesOneAddedOneKilled(t *testing.T) {
 	bin := binary(t) // skips under -short: this test takes about a minute
 	const rate = 10
@@ -28,7 +29,7 @@ func TestThreeProcessesOneAddedOneKilled(t *testing.T) {
 		e.emu.AddAccount(ometriatest.Account{Name: a, Key: "key-" + a, RateLimit: rate})
 	}
 	yaml := fmt.Sprintf(`
-kafka: {brokers: [%q], group_id: %s, create_topics: true, topic_partitions: 4}
+kafka: {brokers: [%q], group_id: %s, create_topics: true, topic_partitions: 4, session_timeout: 10s}
 topics: {events: [%s], records: %s, retry: %s, dead_letter: %s}
 routing: {default_account: acme}
 ometria: {base_url: %q}

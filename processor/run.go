@@ -119,6 +119,12 @@ func Run(ctx context.Context, o Options) error {
 	for i, st := range cfg.Stages {
 		s := stages[st]
 		gc := o.Group
+		if gc.SessionTimeout == 0 {
+			gc.SessionTimeout = cfg.Kafka.SessionTimeout
+		}
+		if gc.HeartbeatInterval == 0 && gc.SessionTimeout > 0 {
+			gc.HeartbeatInterval = min(3*time.Second, gc.SessionTimeout/3) // a third, as Kafka advises
+		}
 		gc.Brokers, gc.Dialer, gc.Topics = conn.Brokers, conn.Dialer, s.topics
 		gc.GroupID = cfg.Kafka.GroupID + "-" + string(st)
 		gc.Logger = log.Named(string(st))

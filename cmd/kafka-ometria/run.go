@@ -50,6 +50,14 @@ SIGTERM or SIGINT drains the stages, commits and exits.`,
 					cfg.Stages = append(cfg.Stages, st)
 				}
 			}
+			// The drain must end before the group coordinator gives up on this member,
+			// as kafka-go does not heartbeat while a generation drains.
+			limit := cfg.Kafka.SessionTimeout * 2 / 3
+			if !cmd.Flags().Changed("drain-timeout") {
+				drain = min(drain, limit)
+			} else if drain > limit {
+				return usageError("--drain-timeout %v: at most 2/3 of kafka.session_timeout (%v), so that the group keeps this member while it drains", drain, cfg.Kafka.SessionTimeout)
+			}
 			return runPipeline(cmd.Context(), cfg, listen, drain, cmd.ErrOrStderr())
 		},
 	}
@@ -57,7 +65,7 @@ SIGTERM or SIGINT drains the stages, commits and exits.`,
 	f.StringVarP(&configPath, "config", "c", "", "configuration file (required)")
 	f.StringVar(&listen, "listen", ":9090", "address of /metrics, /healthz and /readyz (empty: none)")
 	f.StringSliceVar(&stages, "stages", nil, "stages to run, e.g. map,push (default: the config's stages)")
-	f.DurationVar(&drain, "drain-timeout", 20*time.Second, "on SIGTERM, how long to wait for in-flight work; the process exits within it plus 5 s")
+	f.DurationVar(&drain, "drain-timeout", 20*time.Second, "on SIGTERM or a rebalance, how long to wait for in-flight work (at most 2/3 of kafka.session_timeout); the process exits within it plus 5 s")
 	_ = cmd.MarkFlagRequired("config")
 	return cmd
 }

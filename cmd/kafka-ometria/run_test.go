@@ -147,6 +147,8 @@ func TestRunUsageErrors(t *testing.T) {
 		{"unknown stage", []string{"run", "--config", cfg, "--stages", "map,nope"}, `"nope" is not map, push or retry`},
 		{"missing API key", []string{"run", "--config", cfg, "--listen", ""}, "OMETRIA_KEY_ACME"},
 		{"no config", []string{"run"}, "config"},
+		{"drain longer than the session", []string{"run", "--config", cfg, "--drain-timeout", "25s"},
+			"--drain-timeout 25s: at most 2/3 of kafka.session_timeout (30s)"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Setenv("OMETRIA_KEY_ACME", "")
