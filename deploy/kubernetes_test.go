@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Kubernetes objects, as much of them as the tests read.
@@ -179,6 +180,10 @@ func TestKubernetes(t *testing.T) {
 			t.Fatalf("deployment.yaml: --drain-timeout %q: want whole seconds", d)
 		}
 		drain = s
+	}
+	// kafka-ometria refuses a drain longer than 2/3 of the session timeout.
+	if limit := cfg.Kafka.SessionTimeout * 2 / 3; time.Duration(drain)*time.Second > limit {
+		t.Errorf("deployment.yaml: --drain-timeout %d s is above 2/3 of the ConfigMap's kafka.session_timeout (%v)", drain, cfg.Kafka.SessionTimeout)
 	}
 	if pod.TerminationGracePeriodSeconds < drain+5 {
 		t.Errorf("deployment.yaml: terminationGracePeriodSeconds %d < drain %d s + 5 s", pod.TerminationGracePeriodSeconds, drain)
