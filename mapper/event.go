@@ -50,29 +50,26 @@ func parseEvent(d []byte, ev *event, arena *[]member) *Error {
 
 func scanTopObject(d []byte, i int, ev *event, arena *[]member) (int, error) {
 	const depth = 1
-	i, more, err := openObject(d, i, depth)
-	for more && err == nil {
-		var key []byte
-		var vs, end int
-		if key, vs, err = scanKey(d, i); err != nil {
+	i++ // past '{'
+	for first := true; ; first = false {
+		key, vs, done, err := nextKey(d, i, first)
+		if done || err != nil {
 			return vs, err
 		}
 		switch string(key) {
 		case "traits":
-			end, err = scanCollect(d, vs, depth, &ev.traits, &ev.traitsO, arena)
+			i, err = scanCollect(d, vs, depth, &ev.traits, &ev.traitsO, arena)
 		case "properties":
-			end, err = scanCollect(d, vs, depth, &ev.properties, &ev.propsO, arena)
+			i, err = scanCollect(d, vs, depth, &ev.properties, &ev.propsO, arena)
 		case "context":
-			end, err = scanContext(d, vs, depth, ev, arena)
+			i, err = scanContext(d, vs, depth, ev, arena)
 		default:
-			end, err = scanInto(d, vs, depth, ev.topField(key))
+			i, err = scanInto(d, vs, depth, ev.topField(key))
 		}
 		if err != nil {
-			return end, err
+			return i, err
 		}
-		i, more, err = nextMember(d, end)
 	}
-	return i, err
 }
 
 // topField is where the top-level member key is kept, or nil.
@@ -100,35 +97,33 @@ func (ev *event) topField(key []byte) *value {
 	return nil
 }
 
-// scanContext validates the context value at d[vs], keeping context.traits, ip and timezone.
+// scanContext validates the context value at d[vs], keeping context.traits, ip and
+// timezone. (Here and in scanCollect the depth is at most 3: maxDepth is not checked.)
 func scanContext(d []byte, vs, depth int, ev *event, arena *[]member) (int, error) {
 	if d[vs] != '{' {
 		return scanValue(d, vs, depth)
 	}
 	depth++
-	i, more, err := openObject(d, vs, depth)
-	for more && err == nil {
-		var key []byte
-		var vs, end int
-		if key, vs, err = scanKey(d, i); err != nil {
+	i := vs + 1
+	for first := true; ; first = false {
+		key, vs, done, err := nextKey(d, i, first)
+		if done || err != nil {
 			return vs, err
 		}
 		switch string(key) {
 		case "traits":
-			end, err = scanCollect(d, vs, depth, &ev.ctxTraits, &ev.ctxTraitsO, arena)
+			i, err = scanCollect(d, vs, depth, &ev.ctxTraits, &ev.ctxTraitsO, arena)
 		case "ip":
-			end, err = scanInto(d, vs, depth, &ev.ctxIP)
+			i, err = scanInto(d, vs, depth, &ev.ctxIP)
 		case "timezone":
-			end, err = scanInto(d, vs, depth, &ev.ctxTZ)
+			i, err = scanInto(d, vs, depth, &ev.ctxTZ)
 		default:
-			end, err = scanValue(d, vs, depth)
+			i, err = scanValue(d, vs, depth)
 		}
 		if err != nil {
-			return end, err
+			return i, err
 		}
-		i, more, err = nextMember(d, end)
 	}
-	return i, err
 }
 
 // scanCollect validates the value at d[vs] into dst and, when it is an object, appends
@@ -139,26 +134,24 @@ func scanCollect(d []byte, vs, depth int, dst *value, o *object, arena *[]member
 	}
 	o.at = [nSlots]uint16{}
 	start := len(*arena)
-	i, more, err := openObject(d, vs, depth+1)
-	for more && err == nil {
-		var key []byte
-		var ms, end int
-		if key, ms, err = scanKey(d, i); err != nil {
+	i := vs + 1
+	for first := true; ; first = false {
+		key, ms, done, err := nextKey(d, i, first)
+		if err != nil {
 			return ms, err
 		}
-		if end, err = scanValue(d, ms, depth+1); err != nil {
-			return end, err
+		if done {
+			*dst = value{raw: d[vs:ms], kind: '{'}
+			o.ms = (*arena)[start:len(*arena):len(*arena)]
+			return ms, nil
+		}
+		if i, err = scanValue(d, ms, depth+1); err != nil {
+			return i, err
 		}
 		k := slotOf(key)
 		o.note(k, len(*arena)-start)
-		*arena = append(*arena, member{key: key, val: value{raw: d[ms:end], kind: kindOf(d[ms])}, slot: k})
-		i, more, err = nextMember(d, end)
+		*arena = append(*arena, member{key: key, val: value{raw: d[ms:i], kind: kindOf(d[ms])}, slot: k})
 	}
-	if err == nil {
-		*dst = value{raw: d[vs:i], kind: '{'}
-		o.ms = (*arena)[start:len(*arena):len(*arena)]
-	}
-	return i, err
 }
 
 // scanInto validates the value at d[vs] and, unless dst is nil, keeps it there.
