@@ -433,13 +433,12 @@ func skip(d []byte, i int) int {
 			}
 		}
 		return i
-	default:
-		for i < len(d) {
-			switch d[i] {
-			case ',', '}', ']', ' ', '\t', '\n', '\r':
-				return i
-			}
-			i++
+	case 't', 'n':
+		return i + 4 // true, null
+	case 'f':
+		return i + 5 // false
+	default: // a number: digits, '-', '+', '.', 'e', 'E'
+		for i++; i < len(d) && (d[i]-'0' <= 9 || d[i] == '.' || d[i]|0x20 == 'e' || d[i] == '-' || d[i] == '+'); i++ {
 		}
 		return i
 	}
@@ -479,11 +478,16 @@ func appendMembersAt(dst []member, d []byte, i int) ([]member, int) {
 	i = skipWS(d, i+1)
 	for i < len(d) && d[i] == '"' {
 		ks := i
-		var escaped bool
-		i, escaped = skipString(d, i)
-		key := d[ks+1 : i-1]
-		if escaped {
-			key = unescape(nil, key)
+		var key []byte
+		if j := plainEnd(d, i+1); j >= 0 && d[j] == '"' { // skipString's fast path
+			i = j + 1
+			key = d[ks+1 : j]
+		} else {
+			var escaped bool
+			i, escaped = skipString(d, i)
+			if key = d[ks+1 : i-1]; escaped {
+				key = unescape(nil, key)
+			}
 		}
 		i = skipWS(d, i)
 		i = skipWS(d, i+1) // ':'
