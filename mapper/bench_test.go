@@ -101,12 +101,12 @@ func BenchmarkDecodeStdlib(b *testing.B) {
 func BenchmarkParse(b *testing.B) {
 	events := benchEvents(b)
 	var ev event
-	var arena []member
+	var a arena
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		arena = arena[:0]
-		if err := parseEvent(events[i%len(events)], &ev, &arena); err != nil {
+		a.reset()
+		if err := parseEvent(events[i%len(events)], &ev, &a); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -211,9 +211,13 @@ func (o *object) note(k slot, pos int) {
 	}
 }
 
-// indexObject indexes the validated object raw, appending its members to arena.
-func indexObject(o *object, arena *[]member, raw []byte) {
-	indexObjectAt(o, arena, raw, 0)
+// index makes o the index of the members ms.
+func (o *object) index(ms []member) {
+	o.ms = ms
+	o.at = [nSlots]uint16{}
+	for j := range ms {
+		o.note(ms[j].slot, j)
+	}
 }
 
 // indexObjectAt indexes the validated object at d[i] and returns the index past it.

@@ -15,8 +15,7 @@ func TestSlotNamesRoundTrip(t *testing.T) {
 
 func TestObjectRepeatedKeyLastWins(t *testing.T) {
 	var o object
-	var arena []member
-	indexObject(&o, &arena, []byte(`{"email":"a","x":1,"email":"b"}`))
+	o.index(appendMembers(nil, []byte(`{"email":"a","x":1,"email":"b"}`)))
 	if got := string(o.get(kEmail).raw); got != `"b"` {
 		t.Fatalf("get(email) = %s, want the last one", got)
 	}

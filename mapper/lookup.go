@@ -79,9 +79,9 @@ func (m *Mapper) index(v value) []member {
 	if v.kind != '{' {
 		return nil
 	}
-	start := len(m.members)
-	m.members = appendMembers(m.members, v.raw)
-	return m.members[start:len(m.members):len(m.members)]
+	start := len(m.a.members)
+	m.a.members = appendMembers(m.a.members, v.raw)
+	return m.a.members[start:len(m.a.members):len(m.a.members)]
 }
 
 // getName returns the member key of ms; the last one when a key repeats, as encoding/json does.

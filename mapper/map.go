@@ -15,7 +15,7 @@ func (m *Mapper) Map(raw []byte, acct *Account) []Outcome {
 	m.out = m.out[:0]
 	m.warnings = m.warnings[:0]
 	m.warnEnd = m.warnEnd[:0]
-	m.members = m.members[:0]
+	m.a.reset()
 	m.elems = m.elems[:0]
 
 	var ev event
@@ -23,7 +23,7 @@ func (m *Mapper) Map(raw []byte, acct *Account) []Outcome {
 		m.deadLetter(0, raw, fail(ReasonInvalidJSON, "", "the message is not valid UTF-8"))
 		return m.finish()
 	}
-	if err := parseEvent(raw, &ev, &m.members); err != nil {
+	if err := parseEvent(raw, &ev, &m.a); err != nil {
 		m.deadLetter(0, raw, err)
 		return m.finish()
 	}
@@ -38,7 +38,7 @@ func (m *Mapper) Map(raw []byte, acct *Account) []Outcome {
 				continue
 			}
 			var e event
-			if err := parseEvent(el.raw, &e, &m.members); err != nil { // already valid: cannot fail, but be safe
+			if err := parseEvent(el.raw, &e, &m.a); err != nil { // already valid: cannot fail, but be safe
 				m.deadLetter(i, el.raw, err)
 				continue
 			}

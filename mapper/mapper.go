@@ -65,7 +65,7 @@ type Mapper struct {
 	out      []Outcome
 	warnings []Warning
 	warnEnd  []int // per outcome, its end in warnings
-	members  []member
+	a        arena // what parseEvent collects, and the members of the objects indexed later
 	elems    []value
 	w        writer
 	phones   phoneCache

@@ -194,17 +194,13 @@ func (v *view) lineItems(f found) {
 	w.key("lineitems")
 	w.openArray()
 	item := &v.item
-	products := elementsOf(f.v.raw)
-	for i := 0; ; i++ {
-		el, more := products.next(item, &v.m.members)
-		if !more {
-			break
-		}
+	for i, ln := range v.ev.lines { // the elements of f, collected while validating
 		field := func() string { return "properties.products[" + strconv.Itoa(i) + "]" }
-		if el.kind != '{' {
+		if ln.val.kind != '{' {
 			v.m.warn(WarnLineItemDropped, field())
 			continue
 		}
+		item.index(ln.ms)
 		pid := item.get(kProductId)
 		pidText, ok := pid.text()
 		qty, qok := number(item.get(kQuantity))
@@ -280,7 +276,7 @@ func (v *view) variantOptions(f found) {
 	opt := &v.option
 	options := elementsOf(f.v.raw)
 	for i := 0; ; i++ {
-		o, more := options.next(opt, &v.m.members)
+		o, more := options.next(opt, &v.m.a.members)
 		if !more {
 			break
 		}

@@ -46,8 +46,8 @@ func checkScan(t *testing.T, d []byte) {
 	// parseEvent, which validates with its own loops over the members it reads,
 	// accepts exactly the valid objects.
 	var ev event
-	var arena []member
-	perr := parseEvent(d, &ev, &arena)
+	var a arena
+	perr := parseEvent(d, &ev, &a)
 	if isObj := ok && d[i] == '{'; (perr == nil) != isObj {
 		t.Errorf("parseEvent(%q) = %v, scanValue ok=%v", d, perr, ok)
 	}
