@@ -262,12 +262,13 @@ func (v *view) contactProperties() {
 // mapping.
 func (v *view) members(ms, shadow []member, consumed *[nSlots]bool) {
 	w := &v.m.w
-	for _, mb := range ms {
+	for i := range ms {
+		mb := &ms[i]
 		if mb.val.kind == 'n' || (consumed != nil && consumed[mb.slot]) || (len(v.rm.consumed) > 0 && v.rm.consumed[string(mb.key)]) ||
 			has(shadow, mb.key) || v.propMapped(mb.key) {
 			continue
 		}
-		w.keyBytes(mb.key)
+		w.memberKey(mb)
 		w.raw(mb.val)
 	}
 }

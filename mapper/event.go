@@ -76,7 +76,7 @@ func scanTopObject(d []byte, i int, ev *event, a *arena) (int, error) {
 	const depth = 1
 	i++ // past '{'
 	for first := true; ; first = false {
-		key, vs, done, err := nextKey(d, i, first)
+		key, vs, _, done, err := nextKey(d, i, first)
 		if done || err != nil {
 			return vs, err
 		}
@@ -130,7 +130,7 @@ func scanContext(d []byte, vs, depth int, ev *event, a *arena) (int, error) {
 	depth++
 	i := vs + 1
 	for first := true; ; first = false {
-		key, vs, done, err := nextKey(d, i, first)
+		key, vs, _, done, err := nextKey(d, i, first)
 		if done || err != nil {
 			return vs, err
 		}
@@ -160,7 +160,7 @@ func scanCollect(d []byte, vs, depth int, dst *value, o *object, a *arena, lines
 	start := len(a.members)
 	i := vs + 1
 	for first := true; ; first = false {
-		key, ms, done, err := nextKey(d, i, first)
+		key, ms, escaped, done, err := nextKey(d, i, first)
 		if err != nil {
 			return ms, err
 		}
@@ -178,7 +178,7 @@ func scanCollect(d []byte, vs, depth int, dst *value, o *object, a *arena, lines
 		if err != nil {
 			return i, err
 		}
-		a.members = append(a.members, member{key: key, val: value{raw: d[ms:i], kind: kindOf(d[ms])}, slot: k})
+		a.members = append(a.members, member{key: key, val: value{raw: d[ms:i], kind: kindOf(d[ms])}, slot: k, escaped: escaped})
 	}
 }
 
@@ -229,7 +229,7 @@ func scanItem(d []byte, vs, depth int, a *arena) ([]member, int, error) {
 	start := len(a.items)
 	i := vs + 1
 	for first := true; ; first = false {
-		key, ms, done, err := nextKey(d, i, first)
+		key, ms, escaped, done, err := nextKey(d, i, first)
 		if err != nil {
 			return nil, ms, err
 		}
@@ -239,7 +239,7 @@ func scanItem(d []byte, vs, depth int, a *arena) ([]member, int, error) {
 		if i, err = scanValue(d, ms, depth); err != nil {
 			return nil, i, err
 		}
-		a.items = append(a.items, member{key: key, val: value{raw: d[ms:i], kind: kindOf(d[ms])}, slot: slotOf(key)})
+		a.items = append(a.items, member{key: key, val: value{raw: d[ms:i], kind: kindOf(d[ms])}, slot: slotOf(key), escaped: escaped})
 	}
 }
 

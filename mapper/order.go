@@ -248,9 +248,9 @@ func (v *view) lineItems(f found) {
 			w.raw(p)
 		} else {
 			mark := w.openOptional("properties")
-			for _, mb := range item.ms {
-				if mb.val.kind != 'n' && !itemKeys[mb.slot] {
-					w.keyBytes(mb.key)
+			for j := range item.ms {
+				if mb := &item.ms[j]; mb.val.kind != 'n' && !itemKeys[mb.slot] {
+					w.memberKey(mb)
 					w.raw(mb.val)
 				}
 			}

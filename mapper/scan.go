@@ -31,9 +31,10 @@ func (v value) present() bool {
 
 // member is one key of an object, its key unescaped.
 type member struct {
-	key  []byte
-	val  value
-	slot slot // what the key is, to the mapping tables
+	key     []byte
+	val     value
+	slot    slot // what the key is, to the mapping tables
+	escaped bool // the key held escapes; else key is the input's bytes, fit to be written as they are
 }
 
 var errEOF = errors.New("unexpected end of JSON input")
@@ -283,32 +284,31 @@ func skipDigits(d []byte, i int) int {
 // member's value, to the next member: it returns the key (unescaped into fresh bytes
 // when it holds escapes, which is rare) and the index of the member's value, or done
 // and the index past the object's '}'.
-func nextKey(d []byte, i int, first bool) (key []byte, vs int, done bool, err error) {
+func nextKey(d []byte, i int, first bool) (key []byte, vs int, escaped, done bool, err error) {
 	if i = skipWS(d, i); i >= len(d) {
-		return nil, i, false, errEOF
+		return nil, i, false, false, errEOF
 	}
 	switch c := d[i]; {
 	case c == '}':
-		return nil, i + 1, true, nil
+		return nil, i + 1, false, true, nil
 	case first:
 	case c == ',':
 		if i = skipWS(d, i+1); i >= len(d) {
-			return nil, i, false, errEOF
+			return nil, i, false, false, errEOF
 		}
 	default:
-		return nil, i, false, errAt(i, "expected ',' or '}'")
+		return nil, i, false, false, errAt(i, "expected ',' or '}'")
 	}
 	if d[i] != '"' {
-		return nil, i, false, errAt(i, "expected a string key")
+		return nil, i, false, false, errAt(i, "expected a string key")
 	}
 	end := plainEnd(d, i+1) // scanString's fast path
 	if end >= 0 && d[end] == '"' {
 		key = d[i+1 : end]
 		end++
 	} else {
-		var escaped bool
 		if end, escaped, err = scanStringSlow(d, i); err != nil {
-			return nil, end, false, err
+			return nil, end, false, false, err
 		}
 		key = d[i+1 : end-1]
 		if escaped {
@@ -316,15 +316,15 @@ func nextKey(d []byte, i int, first bool) (key []byte, vs int, done bool, err er
 		}
 	}
 	if i = skipWS(d, end); i >= len(d) {
-		return nil, i, false, errEOF
+		return nil, i, false, false, errEOF
 	}
 	if d[i] != ':' {
-		return nil, i, false, errAt(i, "expected ':'")
+		return nil, i, false, false, errAt(i, "expected ':'")
 	}
 	if vs = skipWS(d, i+1); vs >= len(d) {
-		return nil, vs, false, errEOF
+		return nil, vs, false, false, errEOF
 	}
-	return key, vs, false, nil
+	return key, vs, escaped, false, nil
 }
 
 // scanObject validates the object at d[i] and returns the index past it. It is the
@@ -479,11 +479,11 @@ func appendMembersAt(dst []member, d []byte, i int) ([]member, int) {
 	for i < len(d) && d[i] == '"' {
 		ks := i
 		var key []byte
+		var escaped bool
 		if j := plainEnd(d, i+1); j >= 0 && d[j] == '"' { // skipString's fast path
 			i = j + 1
 			key = d[ks+1 : j]
 		} else {
-			var escaped bool
 			i, escaped = skipString(d, i)
 			if key = d[ks+1 : i-1]; escaped {
 				key = unescape(nil, key)
@@ -493,7 +493,7 @@ func appendMembersAt(dst []member, d []byte, i int) ([]member, int) {
 		i = skipWS(d, i+1) // ':'
 		vs := i
 		i = skip(d, i)
-		dst = append(dst, member{key: key, val: value{raw: d[vs:i], kind: kindOf(d[vs])}, slot: slotOf(key)})
+		dst = append(dst, member{key: key, val: value{raw: d[vs:i], kind: kindOf(d[vs])}, slot: slotOf(key), escaped: escaped})
 		i = skipWS(d, i)
 		if i < len(d) && d[i] == ',' {
 			i = skipWS(d, i+1)

@@ -69,10 +69,18 @@ func (w *writer) key(k string) {
 	w.b = append(w.b, '"', ':')
 }
 
-// keyBytes writes a member name taken from input (unescaped), escaping it again.
-func (w *writer) keyBytes(k []byte) {
+// memberKey writes the key of a member read from the input: as it is when it held no
+// escapes (valid JSON string contents, and valid UTF-8 since Map checked the message),
+// else escaped again.
+func (w *writer) memberKey(mb *member) {
 	w.comma()
-	w.b = appendQuoted(w.b, k)
+	if mb.escaped {
+		w.b = appendQuoted(w.b, mb.key)
+	} else {
+		w.b = append(w.b, '"')
+		w.b = append(w.b, mb.key...)
+		w.b = append(w.b, '"')
+	}
 	w.b = append(w.b, ':')
 }
 
