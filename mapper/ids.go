@@ -2,6 +2,7 @@ package mapper
 
 import (
 	"bytes"
+	"encoding/binary"
 	"unicode"
 	"unicode/utf8"
 )
@@ -33,7 +34,16 @@ func (v *view) id(f found, missing Reason, field, what string) ([]byte, *Error) 
 }
 
 func hasSpace(b []byte) bool {
-	for i := 0; i < len(b); {
+	// Eight bytes at a time while all are ASCII above ' ', as ids usually are: a byte
+	// below '!' or above 0x7f sets its high bit in (w - 0x21 each) | w, and bytes after it
+	// may too, so the loop below looks from there.
+	i := 0
+	for ; i <= len(b)-8; i += 8 {
+		if w := binary.LittleEndian.Uint64(b[i : i+8 : i+8]); (w-lsb*'!'|w)&msb != 0 {
+			break
+		}
+	}
+	for i < len(b) {
 		c := b[i]
 		if c < utf8.RuneSelf {
 			if c == ' ' || (c >= '\t' && c <= '\r') {
