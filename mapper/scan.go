@@ -358,8 +358,18 @@ func scanObject(d []byte, i, depth int) (int, error) {
 		if d[i] != ':' {
 			return i, errAt(i, "expected ':'")
 		}
-		if i, err = scanValue(d, skipWS(d, i+1), depth); err != nil {
-			return i, err
+		// A string value without escapes, the most common value, is read here too.
+		vs := skipWS(d, i+1)
+		i = -1
+		if vs < len(d) && d[vs] == '"' {
+			if j := plainEnd(d, vs+1); j >= 0 && d[j] == '"' {
+				i = j + 1
+			}
+		}
+		if i < 0 {
+			if i, err = scanValue(d, vs, depth); err != nil {
+				return i, err
+			}
 		}
 		if i = skipWS(d, i); i >= len(d) {
 			return i, errEOF
