@@ -169,6 +169,9 @@ func (v *view) mapped(field string) (found, bool) {
 
 // pick is the value of a built-in field: a field mapping's when it gives one, else the table's.
 func (v *view) pick(field string, table found) found {
+	if len(v.rm.top) == 0 { // no field mappings, the common case: no call
+		return table
+	}
 	if f, ok := v.mapped(field); ok {
 		return f
 	}
