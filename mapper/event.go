@@ -87,38 +87,31 @@ func scanTopObject(d []byte, i int, ev *event, a *arena) (int, error) {
 			i, err = scanCollect(d, vs, depth, &ev.properties, &ev.propsO, a, &ev.lines)
 		case "context":
 			i, err = scanContext(d, vs, depth, ev, a)
+		case "type":
+			i, err = scanInto(d, vs, depth, &ev.typ)
+		case "event":
+			i, err = scanInto(d, vs, depth, &ev.name)
+		case "userId":
+			i, err = scanInto(d, vs, depth, &ev.userID)
+		case "anonymousId":
+			i, err = scanInto(d, vs, depth, &ev.anonID)
+		case "messageId":
+			i, err = scanInto(d, vs, depth, &ev.messageID)
+		case "timestamp":
+			i, err = scanInto(d, vs, depth, &ev.timestamp)
+		case "originalTimestamp":
+			i, err = scanInto(d, vs, depth, &ev.origTS)
+		case "integrations":
+			i, err = scanInto(d, vs, depth, &ev.integrations)
+		case "batch":
+			i, err = scanInto(d, vs, depth, &ev.batch)
 		default:
-			i, err = scanInto(d, vs, depth, ev.topField(key))
+			i, err = scanValue(d, vs, depth)
 		}
 		if err != nil {
 			return i, err
 		}
 	}
-}
-
-// topField is where the top-level member key is kept, or nil.
-func (ev *event) topField(key []byte) *value {
-	switch string(key) {
-	case "type":
-		return &ev.typ
-	case "event":
-		return &ev.name
-	case "userId":
-		return &ev.userID
-	case "anonymousId":
-		return &ev.anonID
-	case "messageId":
-		return &ev.messageID
-	case "timestamp":
-		return &ev.timestamp
-	case "originalTimestamp":
-		return &ev.origTS
-	case "integrations":
-		return &ev.integrations
-	case "batch":
-		return &ev.batch
-	}
-	return nil
 }
 
 // scanContext validates the context value at d[vs], keeping context.traits, ip and
@@ -243,10 +236,10 @@ func scanItem(d []byte, vs, depth int, a *arena) ([]member, int, error) {
 	}
 }
 
-// scanInto validates the value at d[vs] and, unless dst is nil, keeps it there.
+// scanInto validates the value at d[vs] and keeps it in dst.
 func scanInto(d []byte, vs, depth int, dst *value) (int, error) {
 	end, err := scanValue(d, vs, depth)
-	if err == nil && dst != nil {
+	if err == nil {
 		*dst = value{raw: d[vs:end], kind: kindOf(d[vs])}
 	}
 	return end, err
