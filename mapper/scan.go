@@ -11,7 +11,9 @@ import (
 // where the values the mapper reads begin and end, without building a tree. It exists
 // because a full parse (fastjson) costs about 5 µs for a 1.8 KB event on the target
 // machine, more than the whole mapping budget; see the README's benchmark section.
-// Differential tests and a fuzz target check it against encoding/json.
+// This scanner, with what parseEvent collects, costs about 2.8 µs (19,400 instructions)
+// an event there (BenchmarkParse). Differential tests and a fuzz target check it against
+// encoding/json.
 
 // maxDepth bounds nesting so hostile input cannot exhaust the stack.
 const maxDepth = 256
