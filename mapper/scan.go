@@ -126,7 +126,7 @@ func scanValue(d []byte, i, depth int) (int, error) {
 	}
 	switch c := d[i]; c {
 	case '"':
-		if j := plainEnd(d, i+1); j >= 0 && d[j] == '"' { // scanString's fast path
+		if j := plainEnd(d, i+1); j >= 0 && d[j] == '"' { // the fast path
 			return j + 1, nil
 		}
 		end, _, err := scanStringSlow(d, i)
@@ -168,7 +168,7 @@ func scanLiteral(d []byte, i int, lit string) (int, error) {
 
 // plainEnd returns the index of the first '"', '\\' or control byte at or after d[j],
 // looking at eight bytes at a time, or -1 when it is not found before the last eight
-// bytes of d. It is small enough to be inlined: the scanner's callers of scanString
+// bytes of d. It is small enough to be inlined: the scanner's string readers
 // use it directly, for the common string (no escapes, not at the very end), saving a
 // call per string; this is where most of the scanning time goes.
 func plainEnd(d []byte, j int) int {
@@ -180,16 +180,10 @@ func plainEnd(d []byte, j int) int {
 	return -1
 }
 
-// scanString validates the string whose opening quote is d[i] and returns the index
+// scanStringSlow validates the string whose opening quote is d[i] and returns the index
 // past its closing quote, and whether it holds escapes (so that a key needs unescaping).
-func scanString(d []byte, i int) (end int, escaped bool, err error) {
-	if j := plainEnd(d, i+1); j >= 0 && d[j] == '"' {
-		return j + 1, false, nil
-	}
-	return scanStringSlow(d, i)
-}
-
-// scanStringSlow is scanString for any string, from its start.
+// It handles any string, from its start; callers first try the fast path
+// (plainEnd finding the closing quote with no escape before it).
 func scanStringSlow(d []byte, i int) (end int, escaped bool, err error) {
 	i++
 	for {
@@ -305,7 +299,7 @@ func nextKey(d []byte, i int, first bool) (key []byte, vs int, escaped, done boo
 	if d[i] != '"' {
 		return nil, i, false, false, errAt(i, "expected a string key")
 	}
-	end := plainEnd(d, i+1) // scanString's fast path
+	end := plainEnd(d, i+1) // the fast path
 	if end >= 0 && d[end] == '"' {
 		key = d[i+1 : end]
 		end++
@@ -349,7 +343,7 @@ func scanObject(d []byte, i, depth int) (int, error) {
 			return i, errAt(i, "expected a string key")
 		}
 		var err error
-		if j := plainEnd(d, i+1); j >= 0 && d[j] == '"' { // scanString's fast path
+		if j := plainEnd(d, i+1); j >= 0 && d[j] == '"' { // the fast path
 			i = j + 1
 		} else if i, _, err = scanStringSlow(d, i); err != nil {
 			return i, err
@@ -458,7 +452,7 @@ func skip(d []byte, i int) int {
 }
 
 // skipString returns the index just past the valid string at d[i], and whether it
-// holds escapes. It is scanString's loop without the checks.
+// holds escapes. It is scanStringSlow's loop without the checks.
 func skipString(d []byte, i int) (end int, escaped bool) {
 	i++
 	for {
