@@ -78,7 +78,8 @@ func (e *env) committed(t *testing.T, group, topic string) map[int]int64 {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c := e.client()
+	c, done := e.client()
+	defer done()
 	meta, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
 	if err != nil || len(meta.Topics) == 0 {
 		t.Fatalf("metadata of %s: %v", topic, err)

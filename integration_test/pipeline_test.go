@@ -135,7 +135,7 @@ func (e *env) produceMsgs(t *testing.T, msgs []kafka.Message) {
 	// starting at the same time may be creating it too: a failed attempt is tried again.
 	conn := &processor.Connection{Brokers: e.brokers}
 	w := &kafka.Writer{Addr: kafka.TCP(e.brokers...), Topic: e.cfg.Topics.Events[0], Balancer: &kafka.Hash{}, RequiredAcks: kafka.RequireAll,
-		Transport: &kafka.Transport{MetadataTTL: 100 * time.Millisecond}}
+		Transport: writerTransport()}
 	defer w.Close()
 	for attempt := 1; ; attempt++ {
 		err := processor.EnsureTopics(ctx, conn, e.cfg.Topics.Events, true, e.cfg.Kafka.TopicPartitions)
@@ -262,8 +262,22 @@ func sameJSON(a, b []byte) bool {
 
 // client returns a Kafka client with a transport of its own: kafka-go's default
 // transport caches metadata for seconds, and would not see the topics the pipeline made.
-func (e *env) client() *kafka.Client {
-	return &kafka.Client{Addr: kafka.TCP(e.brokers...), Transport: &kafka.Transport{MetadataTTL: 100 * time.Millisecond}}
+// A new transport fetches metadata on its first request, so it keeps the default TTL:
+// kafka-go uses the TTL as the metadata request's timeout too, and a real broker on a
+// busy two-core machine can take longer than a short TTL to answer.
+// The caller calls the returned function when done, which stops the transport's
+// background metadata refresh and closes its connections.
+func (e *env) client() (*kafka.Client, func()) {
+	tr := &kafka.Transport{}
+	return &kafka.Client{Addr: kafka.TCP(e.brokers...), Transport: tr}, tr.CloseIdleConnections
+}
+
+// writerTransport is the transport of the tests' writers: metadata refreshed every
+// second, so that a writer finds a partition's new leader soon after a broker restart.
+// Not shorter: kafka-go uses the TTL as the metadata request's timeout too, and a
+// 100 ms timeout failed on a real broker under load ("read tcp ...: i/o timeout").
+func writerTransport() *kafka.Transport {
+	return &kafka.Transport{MetadataTTL: time.Second}
 }
 
 // readAll returns every message of topic.
@@ -271,7 +285,8 @@ func (e *env) readAll(t *testing.T, topic string) []kafka.Message {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	c := e.client()
+	c, done := e.client()
+	defer done()
 	meta, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
 	if err != nil {
 		t.Fatal(err)
@@ -308,7 +323,8 @@ func (e *env) readAll(t *testing.T, topic string) []kafka.Message {
 func (e *env) committedAtEnd(t *testing.T, group, topic string) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c := e.client()
+	c, done := e.client()
+	defer done()
 	meta, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
 	if err != nil || len(meta.Topics) == 0 {
 		return false
