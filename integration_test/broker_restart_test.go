@@ -51,8 +51,7 @@ func (e *env) produceRetrying(t *testing.T, d time.Duration, msgs []kafka.Messag
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
-	w := &kafka.Writer{Addr: kafka.TCP(e.brokers...), Topic: e.cfg.Topics.Events[0], Balancer: &kafka.Hash{}, RequiredAcks: kafka.RequireAll,
-		Transport: writerTransport()}
+	w := e.eventsWriter()
 	defer w.Close()
 	tries := 0
 	for {

@@ -134,8 +134,7 @@ func (e *env) produceMsgs(t *testing.T, msgs []kafka.Message) {
 	// and kafka-go's Writer does not retry its first "unknown topic" answer. Processes
 	// starting at the same time may be creating it too: a failed attempt is tried again.
 	conn := &processor.Connection{Brokers: e.brokers}
-	w := &kafka.Writer{Addr: kafka.TCP(e.brokers...), Topic: e.cfg.Topics.Events[0], Balancer: &kafka.Hash{}, RequiredAcks: kafka.RequireAll,
-		Transport: writerTransport()}
+	w := e.eventsWriter()
 	defer w.Close()
 	for attempt := 1; ; attempt++ {
 		err := processor.EnsureTopics(ctx, conn, e.cfg.Topics.Events, true, e.cfg.Kafka.TopicPartitions)
@@ -260,24 +259,25 @@ func sameJSON(a, b []byte) bool {
 	return string(xs) == string(ys)
 }
 
-// client returns a Kafka client with a transport of its own: kafka-go's default
-// transport caches metadata for seconds, and would not see the topics the pipeline made.
-// A new transport fetches metadata on its first request, so it keeps the default TTL:
-// kafka-go uses the TTL as the metadata request's timeout too, and a real broker on a
-// busy two-core machine can take longer than a short TTL to answer.
-// The caller calls the returned function when done, which stops the transport's
-// background metadata refresh and closes its connections.
+// kafka-go uses a transport's MetadataTTL both as the refresh interval and as the
+// metadata request's timeout: a 100 ms TTL failed on a real broker on two busy cores
+// ("read tcp ...: i/o timeout"), so no transport here goes below a second.
+
+// client returns a Kafka client with a transport of its own, whose first request reads
+// fresh metadata (kafka-go's shared default transport would not see the topics the
+// pipeline made). The returned function stops the transport's background refresh and
+// closes its connections.
 func (e *env) client() (*kafka.Client, func()) {
 	tr := &kafka.Transport{}
 	return &kafka.Client{Addr: kafka.TCP(e.brokers...), Transport: tr}, tr.CloseIdleConnections
 }
 
-// writerTransport is the transport of the tests' writers: metadata refreshed every
-// second, so that a writer finds a partition's new leader soon after a broker restart.
-// Not shorter: kafka-go uses the TTL as the metadata request's timeout too, and a
-// 100 ms timeout failed on a real broker under load ("read tcp ...: i/o timeout").
-func writerTransport() *kafka.Transport {
-	return &kafka.Transport{MetadataTTL: time.Second}
+// eventsWriter writes to the events topic, keyed, acknowledged by all replicas, with
+// metadata refreshed every second so that it finds a partition's new leader soon after
+// a broker restart.
+func (e *env) eventsWriter() *kafka.Writer {
+	return &kafka.Writer{Addr: kafka.TCP(e.brokers...), Topic: e.cfg.Topics.Events[0], Balancer: &kafka.Hash{},
+		RequiredAcks: kafka.RequireAll, Transport: &kafka.Transport{MetadataTTL: time.Second}}
 }
 
 // readAll returns every message of topic.
