@@ -1,6 +1,10 @@
 package mapper
 
-import "bytes"
+import (
+	"bytes"
+	"unicode"
+	"unicode/utf8"
+)
 
 // contactTraits are the traits the identify table reads; when custom_fields is absent,
 // every other trait goes into properties.
@@ -121,11 +125,11 @@ func (v *view) names() {
 	first := v.pick("firstname", v.trait(kFirstName, kFirstNameSnake, kFirstnameLower))
 	middle := v.pick("middlename", v.trait(kMiddleName, kMiddleNameSnake, kMiddlenameLower))
 	last := v.pick("lastname", v.trait(kLastName, kLastNameSnake, kLastnameLower))
-	var words [][]byte
+	var sf, sm, sl []byte
 	if !first.present() || !middle.present() || !last.present() {
 		if n := v.trait(kName); n.present() && n.v.kind == '"' {
 			b, _ := n.v.text()
-			words = bytes.Fields(b)
+			sf, sm, sl = nameParts(b)
 		}
 	}
 	w := &v.m.w
@@ -138,19 +142,26 @@ func (v *view) names() {
 			w.strBytes(split)
 		}
 	}
-	var sf, sm, sl []byte
-	switch n := len(words); {
-	case n == 1:
-		sf = words[0]
-	case n == 2:
-		sf, sl = words[0], words[1]
-	case n >= 3:
-		sf, sl = words[0], words[n-1]
-		sm = bytes.Join(words[1:n-1], []byte(" "))
-	}
 	put("firstname", first, sf)
 	put("middlename", middle, sm)
 	put("lastname", last, sl)
+}
+
+// nameParts splits a full name into words as bytes.Fields does: the first word, the
+// words between the first and the last joined by single spaces, and the last word
+// (none when there is one word). It allocates only for a middle name.
+func nameParts(s []byte) (first, middle, last []byte) {
+	s = bytes.TrimFunc(s, unicode.IsSpace)
+	e := bytes.IndexFunc(s, unicode.IsSpace)
+	if e < 0 {
+		return s, nil, nil
+	}
+	b := bytes.LastIndexFunc(s, unicode.IsSpace)
+	_, n := utf8.DecodeRune(s[b:])
+	if mid := bytes.TrimFunc(s[e:b], unicode.IsSpace); len(mid) > 0 {
+		middle = bytes.Join(bytes.Fields(mid), []byte(" "))
+	}
+	return s[:e], middle, s[b+n:]
 }
 
 // phone writes phone_number in E.164, or leaves an invalid number out with a warning.

@@ -1,6 +1,9 @@
 package mapper
 
-import "testing"
+import (
+	"bytes"
+	"testing"
+)
 
 func TestContact(t *testing.T) {
 	optedIn := Settings{Name: "acme", MarketingOptin: NotSpecified, SMSAllowMarketing: true, SMSAllowTransactional: true, Collection: "web"}
@@ -118,5 +121,30 @@ func TestContactFieldMappings(t *testing.T) {
 			want: map[string]any{"properties": js(`{"a":1,"loyalty_tier":"new"}`)}},
 		{name: "invalid mapped phone warns with the path", s: &s, in: identify(``, `"context":{"traits":{"mobile":"nope"}}`),
 			want: map[string]any{"phone_number": absent}, warn: []string{"invalid_phone: context.traits.mobile"}},
+	})
+}
+
+// FuzzNameParts checks nameParts against the words of bytes.Fields, which it replaces
+// to split a name without allocating.
+func FuzzNameParts(f *testing.F) {
+	for _, s := range []string{"", "Ada", " Ada  Lovelace ", "Ada King Byron Lovelace", "a\u00a0b\u2003c", "\xff \xfe", "  ", "x\t\ny"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		first, middle, last := nameParts([]byte(s))
+		var wf, wm, wl []byte
+		words := bytes.Fields([]byte(s))
+		switch n := len(words); {
+		case n == 1:
+			wf = words[0]
+		case n == 2:
+			wf, wl = words[0], words[1]
+		case n >= 3:
+			wf, wl = words[0], words[n-1]
+			wm = bytes.Join(words[1:n-1], []byte(" "))
+		}
+		if !bytes.Equal(first, wf) || !bytes.Equal(middle, wm) || !bytes.Equal(last, wl) {
+			t.Fatalf("nameParts(%q) = %q, %q, %q; want %q, %q, %q", s, first, middle, last, wf, wm, wl)
+		}
 	})
 }
