@@ -18,20 +18,8 @@ func TestTwoProcessesRebalance(t *testing.T) {
 	const rate = 20
 	e := newEnv(t, rate)
 	values, bad := sampleEvents(1200)
-	var acmeValues, betaValues []string
-	for i, v := range values {
-		if i%2 == 1 {
-			betaValues = append(betaValues, v)
-		} else {
-			acmeValues = append(acmeValues, v)
-		}
-	}
-	e.produceMsgs(t, routed(values, func(i int) string {
-		if i%2 == 1 {
-			return "beta"
-		}
-		return "acme"
-	}))
+	msgs, acmeValues, betaValues := alternate(values, "acme", "beta")
+	e.produceMsgs(t, msgs)
 	wantAcme := expected(t, acmeValues)
 	wantBeta := expectedFor(t, mapper.Settings{Name: "beta"}, betaValues)
 	total := len(wantAcme) + len(wantBeta)

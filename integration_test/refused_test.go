@@ -22,21 +22,9 @@ func TestRefusedKeyParksThenRecovers(t *testing.T) {
 	e.emu.SetFaults(ometriatest.Faults{Forbidden: []string{"beta"}})
 
 	values, bad := sampleEvents(400)
-	var acmeValues, betaValues []string
-	for i, v := range values {
-		if i%2 == 1 {
-			betaValues = append(betaValues, v)
-		} else {
-			acmeValues = append(acmeValues, v)
-		}
-	}
 	// beta's events name it in the routing header; acme's have none (the default account).
-	e.produceMsgs(t, routed(values, func(i int) string {
-		if i%2 == 1 {
-			return "beta"
-		}
-		return ""
-	}))
+	msgs, acmeValues, betaValues := alternate(values, "", "beta")
+	e.produceMsgs(t, msgs)
 	wantAcme := expected(t, acmeValues)
 	wantBeta := expectedFor(t, mapper.Settings{Name: "beta"}, betaValues)
 	stop := e.run(t)
