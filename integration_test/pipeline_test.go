@@ -154,24 +154,6 @@ func (e *env) produceMsgs(t *testing.T, msgs []kafka.Message) {
 
 // routed returns one message per value, keyed by its index, with the routing header
 // (ometria-account) set to account(i) when account is not nil and returns a name.
-// alternate routes values to two accounts in turn: even positions to even (no header
-// when it is ""), odd ones to odd. It returns the messages and each account's values.
-func alternate(values []string, even, odd string) (msgs []kafka.Message, evens, odds []string) {
-	for i, v := range values {
-		if i%2 == 1 {
-			odds = append(odds, v)
-		} else {
-			evens = append(evens, v)
-		}
-	}
-	return routed(values, func(i int) string {
-		if i%2 == 1 {
-			return odd
-		}
-		return even
-	}), evens, odds
-}
-
 func routed(values []string, account func(i int) string) []kafka.Message {
 	msgs := make([]kafka.Message, len(values))
 	for i, v := range values {
@@ -184,6 +166,19 @@ func routed(values []string, account func(i int) string) []kafka.Message {
 		}
 	}
 	return msgs
+}
+
+// alternate routes values to two accounts in turn: even positions to even (no header
+// when it is ""), odd ones to odd. It returns the messages and each account's values.
+func alternate(values []string, even, odd string) (msgs []kafka.Message, evens, odds []string) {
+	for i, v := range values {
+		if i%2 == 1 {
+			odds = append(odds, v)
+		} else {
+			evens = append(evens, v)
+		}
+	}
+	return routed(values, func(i int) string { return [2]string{even, odd}[i%2] }), evens, odds
 }
 
 // sampleEvents returns n events: identify, custom events and orders, and a bad one in 20.
