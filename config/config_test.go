@@ -252,4 +252,15 @@ func TestEnvOverrides(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "KAFKA_OMETRIA_CREATE_TOPICS") || !strings.Contains(err.Error(), "nope") {
 		t.Fatalf("bad overrides: %v", err)
 	}
+	// Problems come out in the variables' order, whatever the map's order: the same
+	// config gives the same message every time.
+	for range 20 {
+		_, again := ParseEnv([]byte(minimalYAML), lookup)
+		if again == nil || again.Error() != err.Error() {
+			t.Fatalf("the same bad overrides gave\n%v\nthen\n%v", err, again)
+		}
+	}
+	if i, j := strings.Index(err.Error(), "KAFKA_OMETRIA_CREATE_TOPICS"), strings.Index(err.Error(), "nope"); i > j {
+		t.Fatalf("KAFKA_OMETRIA_CREATE_TOPICS's problem comes after KAFKA_OMETRIA_STAGES's:\n%v", err)
+	}
 }

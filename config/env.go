@@ -28,7 +28,8 @@ func (c *Config) applyEnv(lookup LookupEnvFunc, present map[string]int, p *probl
 		}
 		return out
 	}
-	for name, path := range EnvOverrides {
+	for _, name := range sortedKeys(EnvOverrides) { // errors come out in a stable order
+		path := EnvOverrides[name]
 		v, ok := lookup(name)
 		if !ok {
 			continue

@@ -34,9 +34,12 @@ func (r *Retry) validate(p *problems) {
 	if r.MaxAttempts < 1 {
 		p.add("retry.max_attempts", "must be positive, got %d", r.MaxAttempts)
 	}
-	for path, d := range map[string]time.Duration{"retry.max_age": r.MaxAge, "retry.initial_delay": r.InitialDelay, "retry.max_delay": r.MaxDelay} {
-		if d < 0 {
-			p.add(path, "must not be negative, got %s", d)
+	for _, f := range []struct {
+		path string
+		d    time.Duration
+	}{{"retry.max_age", r.MaxAge}, {"retry.initial_delay", r.InitialDelay}, {"retry.max_delay", r.MaxDelay}} {
+		if f.d < 0 {
+			p.add(f.path, "must not be negative, got %s", f.d)
 		}
 	}
 	if r.MaxDelay < r.InitialDelay {

@@ -65,6 +65,8 @@ func TestValidationErrors(t *testing.T) {
 			"kafka.sasl: set password_env or password_file (not both)"}},
 		{"sasl user without mechanism", []edit{set(map[string]any{"username": "u", "password_env": "1BAD"}, "kafka", "sasl")}, []string{
 			"kafka.sasl.mechanism: is required", `kafka.sasl.password_env: "1BAD" is not an environment variable name`}},
+		{"negative retry durations", []edit{set("-1s", "retry", "max_delay"), set("-1m", "retry", "initial_delay"), set("-1h", "retry", "max_age")}, []string{
+			"retry.max_age: must not be negative, got -1h0m0s", "retry.initial_delay: must not be negative, got -1m0s", "retry.max_delay: must not be negative, got -1s"}},
 		{"no event topics", []edit{set(nil, "topics", "events")}, []string{"topics.events: at least one event topic is required"}},
 		{"no event topics needed without map", []edit{set(nil, "topics", "events"), set([]string{"push"}, "stages")}, nil},
 		{"bad topics", []edit{set([]string{"a b", "ometria.dlq"}, "topics", "events"), set("ometria.dlq", "topics", "retry")}, []string{
@@ -108,8 +110,8 @@ func TestValidationErrors(t *testing.T) {
 			set([]string{}, "kafka", "brokers"), acme("XX", "phone_region"), set("nope", "routing", "default_account"),
 			set("http://example.com", "ometria", "base_url"),
 		}, []string{
-			"kafka.brokers: at least one broker is required", `accounts.acme.phone_region: "XX" is not a region`,
-			`routing.default_account: "nope" is not an account`, "ometria.base_url: must be https",
+			"kafka.brokers: at least one broker is required", "ometria.base_url: must be https",
+			`accounts.acme.phone_region: "XX" is not a region`, `routing.default_account: "nope" is not an account`,
 		}},
 	}
 	for _, tt := range tests {
@@ -126,10 +128,15 @@ func TestValidationErrors(t *testing.T) {
 				t.Fatalf("Parse:\n%s\nsucceeded (%+v), want errors %q", data, c, tt.want)
 			}
 			problems := Problems(err)
+			last := -1 // problems come out in a stable order, the order of want
 			for _, want := range tt.want {
-				if !strings.Contains(err.Error(), want) {
+				i := strings.Index(err.Error(), want)
+				if i < 0 {
 					t.Errorf("error does not contain %q:\n%v", want, err)
+				} else if i < last {
+					t.Errorf("%q comes before the problem listed ahead of it:\n%v", want, err)
 				}
+				last = max(last, i)
 			}
 			if len(problems) != len(tt.want) {
 				t.Errorf("got %d problems, want %d:\n%v", len(problems), len(tt.want), err)

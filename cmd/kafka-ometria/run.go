@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -75,14 +77,16 @@ func runPipeline(ctx context.Context, cfg *config.Config, listen string, drain t
 	defer log.Sync()
 	var err error
 
-	// Read every secret now: a missing one is a configuration error (exit 2).
-	keys := map[string]string{}
-	for name := range cfg.Accounts {
-		s, err := cfg.APIKey(name, os.LookupEnv, os.ReadFile)
-		if err != nil {
-			return usageError("%v", err)
+	// Read every secret now: a missing one is a configuration error (exit 2), and every
+	// missing one is named, in account order, so one fix-and-retry round is enough.
+	var missing []error
+	for _, name := range slices.Sorted(maps.Keys(cfg.Accounts)) {
+		if _, err := cfg.APIKey(name, os.LookupEnv, os.ReadFile); err != nil {
+			missing = append(missing, err)
 		}
-		keys[name] = s.Reveal()
+	}
+	if err := errors.Join(missing...); err != nil {
+		return usageError("%v", err)
 	}
 	password := ""
 	if cfg.Kafka.SASL.Mechanism != "" {

@@ -145,14 +145,18 @@ func TestRunUsageErrors(t *testing.T) {
 		want string
 	}{
 		{"unknown stage", []string{"run", "--config", cfg, "--stages", "map,nope"}, `"nope" is not map, push or retry`},
-		{"missing API key", []string{"run", "--config", cfg, "--listen", ""}, "OMETRIA_KEY_ACME"},
+		// Both accounts' keys are missing: both are named, in account order.
+		{"missing API keys", []string{"run", "--config", cfg, "--listen", ""},
+			"accounts.acme.api_key_env: environment variable OMETRIA_KEY_ACME is not set\naccounts.beta.api_key_env: environment variable OMETRIA_KEY_BETA is not set"},
 		{"no config", []string{"run"}, "config"},
 		{"drain longer than the session", []string{"run", "--config", cfg, "--drain-timeout", "25s"},
 			"--drain-timeout 25s: at most 2/3 of kafka.session_timeout (30s)"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			t.Setenv("OMETRIA_KEY_ACME", "")
-			os.Unsetenv("OMETRIA_KEY_ACME")
+			for _, k := range []string{"OMETRIA_KEY_ACME", "OMETRIA_KEY_BETA"} {
+				t.Setenv(k, "") // restored after the test
+				os.Unsetenv(k)
+			}
 			r := runCmd(t, "", c.args...)
 			if r.code != exitUsage || !strings.Contains(r.stderr, c.want) {
 				t.Fatalf("exit %d, stderr %q; want exit %d naming %q", r.code, r.stderr, exitUsage, c.want)
