@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -63,7 +65,8 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	keys := map[string]sink.Account{}
-	for name, a := range cfg.Accounts {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Accounts)) { // the same missing key named every time
+		a := cfg.Accounts[name]
 		key, err := o.Keys(name)
 		if err != nil {
 			return fmt.Errorf("the API key of account %s: %w", name, err)
