@@ -2,7 +2,9 @@ package config
 
 import (
 	"errors"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -104,7 +106,7 @@ func (a *Account) Settings(name string) mapper.Settings {
 func (c *Config) MapperAccounts() (map[string]*mapper.Account, error) {
 	var p problems
 	out := make(map[string]*mapper.Account, len(c.Accounts))
-	for _, name := range sortedKeys(c.Accounts) {
+	for _, name := range slices.Sorted(maps.Keys(c.Accounts)) {
 		if a := compileAccount(&p, name, c.Accounts[name]); a != nil {
 			out[name] = a
 		}
@@ -140,7 +142,7 @@ func (c *Config) validateAccounts(p *problems) {
 	if len(c.Accounts) == 0 {
 		p.add("accounts", "at least one account is required")
 	}
-	for _, name := range sortedKeys(c.Accounts) {
+	for _, name := range slices.Sorted(maps.Keys(c.Accounts)) {
 		a, path := c.Accounts[name], "accounts."+name
 		if name == "" || strings.IndexFunc(name, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
 			p.add(path, "%q is not a valid account name: it must be non-empty, without whitespace", name)

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -28,7 +30,7 @@ func (c *Config) applyEnv(lookup LookupEnvFunc, present map[string]int, p *probl
 		}
 		return out
 	}
-	for _, name := range sortedKeys(EnvOverrides) { // errors come out in a stable order
+	for _, name := range slices.Sorted(maps.Keys(EnvOverrides)) { // errors come out in a stable order
 		path := EnvOverrides[name]
 		v, ok := lookup(name)
 		if !ok {

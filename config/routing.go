@@ -1,6 +1,7 @@
 package config
 
 import (
+	"maps"
 	"slices"
 	"strings"
 )
@@ -29,7 +30,7 @@ func (r *Routing) validate(p *problems, c *Config) {
 	if !isToken(r.Header) {
 		p.add("routing.header", "%q is not a valid header name", r.Header)
 	}
-	for _, topic := range sortedKeys(r.Topics) {
+	for _, topic := range slices.Sorted(maps.Keys(r.Topics)) {
 		path := "routing.topics." + topic
 		if msg := checkTopic(topic); msg != "" {
 			p.add(path, "topic %q %s", topic, msg)
@@ -84,13 +85,4 @@ func isToken(s string) bool {
 		}
 	}
 	return true
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -4,7 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -34,12 +35,7 @@ func summarize(ctx context.Context, out io.Writer, emu *ometriatest.Server, mon 
 		return fmt.Errorf("reading the dead letters: %w", err)
 	}
 	fmt.Fprintln(out, "\nDead letters on ometria.dlq, by reason:")
-	keys := make([]string, 0, len(reasons))
-	for k := range reasons {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(reasons)) {
 		fmt.Fprintf(tw, "  %s\t%d\t\n", k, reasons[k])
 	}
 	tw.Flush()

@@ -1,6 +1,7 @@
 package deploy_test
 
 import (
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -11,7 +12,7 @@ func TestCompose(t *testing.T) {
 	c := loadCompose(t)
 	emu, ok := c.Services[binEmulator]
 	if !ok {
-		t.Fatalf("docker-compose.yml: no %s service (services: %v)", binEmulator, sortedKeys(c.Services))
+		t.Fatalf("docker-compose.yml: no %s service (services: %v)", binEmulator, slices.Sorted(maps.Keys(c.Services)))
 	}
 	app, ok := c.Services[binConnector]
 	if !ok {
@@ -55,7 +56,7 @@ func TestCompose(t *testing.T) {
 		t.Fatalf("service %s: --config %s is not mounted from ./deploy/%s (volumes %v)", binConnector, cfgFlag, composeConfig, app.Volumes)
 	}
 	cfg := parseConfig(t, composeConfig, readFile(t, composeConfig))
-	checkKeyEnvs(t, "service "+binConnector, sortedKeys(app.Environment), cfg)
+	checkKeyEnvs(t, "service "+binConnector, slices.Sorted(maps.Keys(app.Environment)), cfg)
 	for v, account := range apiKeyEnvs(cfg) {
 		if app.Environment[v] != "demo-key-"+account {
 			t.Errorf("service %s: %s=%q, want the emulator's key demo-key-%s", binConnector, v, app.Environment[v], account)

@@ -5,7 +5,9 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -41,7 +43,7 @@ func metricConstants(t *testing.T) map[string]bool {
 		}
 	}
 	if len(names) < 10 {
-		t.Fatalf("%s: found only %d Metric* constants: %v", metricsSource, len(names), sortedKeys(names))
+		t.Fatalf("%s: found only %d Metric* constants: %v", metricsSource, len(names), slices.Sorted(maps.Keys(names)))
 	}
 	return names
 }
@@ -99,7 +101,7 @@ func TestDashboard(t *testing.T) {
 	used := dashboardMetrics(all, known)
 	for m := range used {
 		if !known[m] {
-			t.Errorf("%s queries %s, which is not a metric of %s (known: %v)", dashboardFile, m, metricsSource, sortedKeys(known))
+			t.Errorf("%s queries %s, which is not a metric of %s (known: %v)", dashboardFile, m, metricsSource, slices.Sorted(maps.Keys(known)))
 		}
 	}
 	for _, want := range []string{"kafka_ometria_consumed_total", "kafka_ometria_pushed_total", "kafka_ometria_dead_lettered_total",
@@ -120,6 +122,6 @@ func TestDashboardCheckCatchesUnknownMetrics(t *testing.T) {
 		`rate(kafka_ometria_pushed_totl[5m])`,
 	}, known)
 	if !used["kafka_ometria_batch_records"] || known["kafka_ometria_pushed_totl"] || !used["kafka_ometria_pushed_totl"] {
-		t.Fatalf("dashboardMetrics = %v", sortedKeys(used))
+		t.Fatalf("dashboardMetrics = %v", slices.Sorted(maps.Keys(used)))
 	}
 }

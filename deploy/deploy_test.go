@@ -1,11 +1,11 @@
 package deploy_test
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 
@@ -132,19 +132,10 @@ func checkFlags(t *testing.T, what string, args []string, declared map[string]bo
 		if name, ok := strings.CutPrefix(a, "--"); ok {
 			name, _, _ = strings.Cut(name, "=")
 			if !declared[name] {
-				t.Errorf("%s: flag --%s is not declared by the command (declared: %v)", what, name, sortedKeys(declared))
+				t.Errorf("%s: flag --%s is not declared by the command (declared: %v)", what, name, slices.Sorted(maps.Keys(declared)))
 			}
 		}
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // flagValue returns the value of --name in args ("--name v" or "--name=v").
@@ -187,7 +178,7 @@ func checkKeyEnvs(t *testing.T, what string, set []string, cfg *config.Config) {
 	want := apiKeyEnvs(cfg)
 	for _, v := range set {
 		if _, ok := want[v]; !ok && strings.HasPrefix(v, "OMETRIA_KEY") {
-			t.Errorf("%s sets %s, which is not the api_key_env of any account (want one of %v)", what, v, sortedKeys(want))
+			t.Errorf("%s sets %s, which is not the api_key_env of any account (want one of %v)", what, v, slices.Sorted(maps.Keys(want)))
 		}
 	}
 	for v, account := range want {

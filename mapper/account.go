@@ -1,8 +1,11 @@
 package mapper
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -126,7 +129,9 @@ func NewAccount(s Settings) (*Account, error) {
 	for k, v := range builtinOrderEvents {
 		a.orderStatus[k] = v
 	}
-	for name, status := range s.OrderEvents {
+	spelt := map[string]string{} // lower-cased name -> the first spelling, to catch "Order X" and "order x"
+	for _, name := range slices.Sorted(maps.Keys(s.OrderEvents)) {
+		status := s.OrderEvents[name]
 		key := strings.ToLower(strings.TrimSpace(name))
 		st := strings.TrimSpace(status)
 		switch {
@@ -134,7 +139,10 @@ func NewAccount(s Settings) (*Account, error) {
 			bad("order_events", "an empty event name")
 		case st == "" || strings.ContainsAny(st, "\"\\"):
 			bad("order_events."+name, "%q is not an order status", status)
+		case spelt[key] != "" && a.orderStatus[key] != st:
+			bad("order_events."+name, "%q is the same event as %q (names are matched ignoring case and outer spaces), with another status", name, spelt[key])
 		default:
+			spelt[key] = cmp.Or(spelt[key], name)
 			a.orderStatus[key] = st
 		}
 	}

@@ -11,7 +11,7 @@ func TestNewAccountValidation(t *testing.T) {
 		MarketingOptin: "YES",
 		PhoneRegion:    "XX",
 		Collection:     "a b",
-		OrderEvents:    map[string]string{"": "x", "Refund": " "},
+		OrderEvents:    map[string]string{"": "x", "Refund": " ", "Order Held": "held", "order held ": "pending", "ORDER HELD": "held"},
 		SkipEvents:     []string{"ok", " "},
 		FieldMappings: []FieldMapping{
 			{From: "traits.a", To: "a", Record: "product"},
@@ -33,6 +33,8 @@ func TestNewAccountValidation(t *testing.T) {
 		`collection: "a b" contains whitespace`,
 		"order_events: an empty event name",
 		`order_events.Refund: " " is not an order status`,
+		// Sorted, "ORDER HELD" comes first; "Order Held" agrees with it, "order held " does not.
+		`order_events.order held : "order held " is the same event as "ORDER HELD" (names are matched ignoring case and outer spaces), with another status`,
 		"skip_events[1]: an empty event name",
 		`field_mappings[0].record: "product" is not contact, order or custom_event`,
 		"field_mappings[1].from: required",
@@ -46,6 +48,9 @@ func TestNewAccountValidation(t *testing.T) {
 		if !strings.Contains(err.Error(), w) {
 			t.Errorf("error lacks %q:\n%v", w, err)
 		}
+	}
+	if n := len(strings.Split(err.Error(), "\n")); n != len(want) {
+		t.Errorf("%d problems, want %d:\n%v", n, len(want), err)
 	}
 	var se *SettingError
 	if !errors.As(err, &se) {

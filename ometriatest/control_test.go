@@ -70,6 +70,9 @@ func TestControls(t *testing.T) {
 		t.Errorf("push under Rate429: %d", r.status)
 	}
 	step("PUT", "/_emulator/faults", `{"rate_429":2}`, 400)
+	if r := step("PUT", "/_emulator/faults", `{"drop_rate":-1,"rate_5xx":3}`, 400); !strings.Contains(string(r.body), "rate_5xx: 3 is not a probability") {
+		t.Errorf("two bad probabilities: %q, want the first field (rate_5xx) named", r.body)
+	}
 	step("PUT", "/_emulator/faults", `not json`, 400)
 
 	// reset

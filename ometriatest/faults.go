@@ -82,9 +82,12 @@ func (f *Faults) UnmarshalJSON(data []byte) error {
 	}
 	g := Faults{Rate429: j.Rate429, Rate5xx: j.Rate5xx, Rate400: j.Rate400, DropRate: j.DropRate,
 		Forbidden: j.Forbidden}
-	for name, p := range map[string]float64{"rate_429": g.Rate429, "rate_5xx": g.Rate5xx, "rate_400": g.Rate400, "drop_rate": g.DropRate} {
-		if p < 0 || p > 1 {
-			return fmt.Errorf("%s: %v is not a probability in [0, 1]", name, p)
+	for _, f := range []struct {
+		name string
+		p    float64
+	}{{"rate_429", g.Rate429}, {"rate_5xx", g.Rate5xx}, {"rate_400", g.Rate400}, {"drop_rate", g.DropRate}} {
+		if f.p < 0 || f.p > 1 { // the first bad one, in the order Faults lists them
+			return fmt.Errorf("%s: %v is not a probability in [0, 1]", f.name, f.p)
 		}
 	}
 	var err error

@@ -3,6 +3,7 @@ package ometriatest
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -213,7 +214,7 @@ func mapOf(r rule) rule {
 		if !ok {
 			return &fieldError{path, expected("an object", v)}
 		}
-		for _, k := range sortedKeys(m) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			if m[k] == nil {
 				continue
 			}
@@ -252,21 +253,11 @@ func checkFields(m map[string]any, path string, strict bool, fields []field) *fi
 		}
 	}
 	if strict {
-		for _, k := range sortedKeys(m) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			if !slices.ContainsFunc(fields, func(f field) bool { return f.name == k }) {
 				return &fieldError{at(path, k), msgInvalid + ": unknown field"}
 			}
 		}
 	}
 	return nil
-}
-
-// sortedKeys returns the keys of m in order, for deterministic errors.
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,7 +33,7 @@ func EnsureTopics(ctx context.Context, c *Connection, topics []string, create bo
 			missing = append(missing, t.Name)
 		}
 	}
-	sort.Strings(missing)
+	slices.Sort(missing)
 	if len(missing) == 0 {
 		return nil
 	}
@@ -48,8 +49,8 @@ func EnsureTopics(ctx context.Context, c *Connection, topics []string, create bo
 		return fmt.Errorf("creating topics %s: %w", strings.Join(missing, ", "), err)
 	}
 	var errs []error
-	for t, e := range resp.Errors {
-		if e != nil && !errors.Is(e, kafka.TopicAlreadyExists) {
+	for _, t := range slices.Sorted(maps.Keys(resp.Errors)) {
+		if e := resp.Errors[t]; e != nil && !errors.Is(e, kafka.TopicAlreadyExists) {
 			errs = append(errs, fmt.Errorf("creating topic %s: %w", t, e))
 		}
 	}

@@ -100,10 +100,13 @@ func (c Config) Validate() error {
 	if c.BatchBytes < 1 {
 		bad("BatchBytes %d: must be positive", c.BatchBytes)
 	}
-	for name, d := range map[string]time.Duration{"Linger": c.Linger, "Timeout": c.Timeout,
-		"RetryInitial": c.RetryInitial, "RetryMax": c.RetryMax, "MaxRetryAfter": c.MaxRetryAfter, "Unavailable": c.Unavailable} {
-		if d < 0 {
-			bad("%s %v: must not be negative", name, d)
+	for _, f := range []struct {
+		name string
+		d    time.Duration
+	}{{"Linger", c.Linger}, {"Timeout", c.Timeout}, {"RetryInitial", c.RetryInitial}, {"RetryMax", c.RetryMax},
+		{"MaxRetryAfter", c.MaxRetryAfter}, {"Unavailable", c.Unavailable}} {
+		if f.d < 0 {
+			bad("%s %v: must not be negative", f.name, f.d)
 		}
 	}
 	if c.DefaultRate <= 0 {

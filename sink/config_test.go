@@ -29,11 +29,21 @@ func TestBaseURL(t *testing.T) {
 }
 
 func TestConfigValidate(t *testing.T) {
-	err := Config{BatchSize: 101, DefaultRate: -1, Linger: -time.Second, MaxPending: -1}.Validate()
-	for _, want := range []string{"BatchSize 101", "DefaultRate -1", "Linger -1s", "MaxPending"} {
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("Validate() = %v, want it to mention %q", err, want)
+	err := Config{BatchSize: 101, DefaultRate: -1, Linger: -time.Second, MaxPending: -1, Timeout: -2 * time.Second,
+		RetryInitial: -3 * time.Second, RetryMax: -4 * time.Second, MaxRetryAfter: -5 * time.Second, Unavailable: -6 * time.Second}.Validate()
+	last := -1 // the problems come in this order, every time
+	for _, want := range []string{"BatchSize 101", "Linger -1s", "Timeout -2s", "RetryInitial -3s", "RetryMax -4s",
+		"MaxRetryAfter -5s", "Unavailable -6s", "DefaultRate -1", "MaxPending"} {
+		i := -1
+		if err != nil {
+			i = strings.Index(err.Error(), want)
 		}
+		if i < 0 {
+			t.Errorf("Validate() = %v, want it to mention %q", err, want)
+		} else if i < last {
+			t.Errorf("%q comes before the problem listed ahead of it:\n%v", want, err)
+		}
+		last = max(last, i)
 	}
 	if err := (Config{}).Validate(); err != nil {
 		t.Errorf("the zero Config is invalid: %v", err)

@@ -7,8 +7,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -66,7 +67,7 @@ func runMap(ctx context.Context, cmd *cobra.Command, configPath, accountName str
 	if accountName == "" {
 		accountName = cfg.Routing.DefaultAccount
 	} else if accounts[accountName] == nil {
-		return usageError("--account %q is not an account of %s (accounts: %v)", accountName, configPath, sortedNames(accounts))
+		return usageError("--account %q is not an account of %s (accounts: %v)", accountName, configPath, slices.Sorted(maps.Keys(accounts)))
 	}
 	for _, name := range files {
 		if name == "-" {
@@ -197,13 +198,4 @@ func (r *mapRun) mapLine(ol outLine, line []byte, size int) error {
 		}
 	}
 	return nil
-}
-
-func sortedNames(m map[string]*mapper.Account) []string {
-	names := make([]string, 0, len(m))
-	for n := range m {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
 }

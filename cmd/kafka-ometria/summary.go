@@ -3,7 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"text/tabwriter"
 
@@ -63,12 +64,7 @@ func (s *summary) write(w io.Writer) {
 			total += n
 		}
 		fmt.Fprintf(tw, "%s\t%*d\n", title, width, total)
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			name := k
 			if name == "" {
 				name = "(none)"
