@@ -1,8 +1,11 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -48,6 +51,24 @@ func (c *Config) APIKey(account string, lookupEnv LookupEnvFunc, readFile ReadFi
 		return "", fmt.Errorf("%q is not an account", account)
 	}
 	return readSecret("accounts."+account, "api_key", a.APIKeyEnv, a.APIKeyFile, lookupEnv, readFile)
+}
+
+// APIKeys reads the API key of every account, as APIKey does, in name order. When some
+// cannot be read, the error names each of them, so that one fix is enough.
+func (c *Config) APIKeys(lookupEnv LookupEnvFunc, readFile ReadFileFunc) (map[string]Secret, error) {
+	keys := make(map[string]Secret, len(c.Accounts))
+	var errs []error
+	for _, name := range slices.Sorted(maps.Keys(c.Accounts)) {
+		s, err := c.APIKey(name, lookupEnv, readFile)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		keys[name] = s
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return keys, nil
 }
 
 // SASLPassword reads the Kafka SASL password from kafka.sasl.password_env or password_file.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 
@@ -119,6 +120,31 @@ accounts:
 	}
 	if _, err := c.APIKey("missingfile", lookupEnv, readFile); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("a missing key file should wrap fs.ErrNotExist, got %v", err)
+	}
+
+	// APIKeys: every unreadable key named, one a line, in account order.
+	var bad []string
+	for _, tt := range tests[:len(tests)-1] { // all but "nope", which is not an account
+		if tt.want != "" {
+			bad = append(bad, tt.want)
+		}
+	}
+	slices.Sort(bad) // the paths start with accounts.NAME: sorting them sorts by account
+	keys, err := c.APIKeys(lookupEnv, readFile)
+	var lines []string
+	if err != nil {
+		lines = strings.Split(err.Error(), "\n")
+	}
+	ok := keys == nil && len(lines) == len(bad)
+	for i := 0; ok && i < len(bad); i++ {
+		ok = strings.HasPrefix(lines[i], bad[i])
+	}
+	if !ok {
+		t.Errorf("APIKeys = %v, %v; want no keys and errors starting, one a line, with\n%s", keys, err, strings.Join(bad, "\n"))
+	}
+	good := mustParse(t, "kafka: {brokers: [\"k:9092\"]}\ntopics: {events: [e]}\naccounts: {env: {api_key_env: KEY_ENV}, file: {api_key_file: /secrets/key}}\n")
+	if keys, err := good.APIKeys(lookupEnv, readFile); err != nil || len(keys) != 2 || keys["env"].Reveal() != key || keys["file"].Reveal() != key {
+		t.Errorf("APIKeys = %d keys, %v; want env's and file's", len(keys), err)
 	}
 }
 

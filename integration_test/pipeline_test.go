@@ -171,14 +171,12 @@ func routed(values []string, account func(i int) string) []kafka.Message {
 // alternate routes values to two accounts in turn: even positions to even (no header
 // when it is ""), odd ones to odd. It returns the messages and each account's values.
 func alternate(values []string, even, odd string) (msgs []kafka.Message, evens, odds []string) {
+	var parts [2][]string
 	for i, v := range values {
-		if i%2 == 1 {
-			odds = append(odds, v)
-		} else {
-			evens = append(evens, v)
-		}
+		parts[i%2] = append(parts[i%2], v)
 	}
-	return routed(values, func(i int) string { return [2]string{even, odd}[i%2] }), evens, odds
+	accounts := [2]string{even, odd}
+	return routed(values, func(i int) string { return accounts[i%2] }), parts[0], parts[1]
 }
 
 // sampleEvents returns n events: identify, custom events and orders, and a bad one in 20.

@@ -3,12 +3,11 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
-	"maps"
 	"net"
 	"net/http"
 	"os"
-	"slices"
 	"sync/atomic"
 	"time"
 
@@ -77,15 +76,9 @@ func runPipeline(ctx context.Context, cfg *config.Config, listen string, drain t
 	defer log.Sync()
 	var err error
 
-	// Read every secret now: a missing one is a configuration error (exit 2), and every
-	// missing one is named, in account order, so one fix-and-retry round is enough.
-	var missing []error
-	for _, name := range slices.Sorted(maps.Keys(cfg.Accounts)) {
-		if _, err := cfg.APIKey(name, os.LookupEnv, os.ReadFile); err != nil {
-			missing = append(missing, err)
-		}
-	}
-	if err := errors.Join(missing...); err != nil {
+	// Read every secret now, once: a missing one is a configuration error (exit 2).
+	keys, err := cfg.APIKeys(os.LookupEnv, os.ReadFile)
+	if err != nil {
 		return usageError("%v", err)
 	}
 	password := ""
@@ -122,8 +115,11 @@ func runPipeline(ctx context.Context, cfg *config.Config, listen string, drain t
 	err = processor.Run(ctx, processor.Options{
 		Config: cfg,
 		Keys: func(a string) (string, error) {
-			s, err := cfg.APIKey(a, os.LookupEnv, os.ReadFile)
-			return s.Reveal(), err
+			s, ok := keys[a]
+			if !ok {
+				return "", fmt.Errorf("%q is not an account", a)
+			}
+			return s.Reveal(), nil
 		},
 		SASLPassword: password,
 		Logger:       log,
