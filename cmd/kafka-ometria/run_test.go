@@ -109,7 +109,18 @@ accounts:
 	if code, _ := get("http://" + addr + "/healthz"); code != 200 {
 		t.Fatalf("/healthz: %d", code)
 	}
-	_, metrics := get("http://" + addr + "/metrics")
+	// The emulator keeps the record before it answers; the push's counters move only
+	// when the answer is back. Wait for them rather than race the response.
+	const pushed = `kafka_ometria_pushed_total{account="acme",outcome="accepted",type="contact"} 1`
+	var metrics string
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, metrics = get("http://" + addr + "/metrics"); strings.Contains(metrics, pushed) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/metrics lacks %s 10s after the record reached the emulator:\n%s", pushed, metrics)
+		}
+	}
 	for _, m := range []string{"kafka_ometria_consumed_total", "kafka_ometria_mapped_total", "kafka_ometria_pushed_total",
 		"kafka_ometria_ometria_requests_total", "kafka_ometria_in_flight", "kafka_ometria_commit_lag",
 		"kafka_ometria_consumer_lag", "kafka_ometria_committed_offset", "go_goroutines"} {
