@@ -46,6 +46,11 @@ func Reasons() []Reason {
 	}
 }
 
+// SkipReasons lists every skip reason, in a stable order.
+func SkipReasons() []Reason {
+	return []Reason{SkipUnsupportedType, SkipFilteredEvent, SkipEmptyBatch}
+}
+
 // Known reports whether r is one of the dead-letter reason codes of Reasons.
 func (r Reason) Known() bool {
 	for _, k := range Reasons() {
@@ -84,6 +89,12 @@ const (
 	WarnLineItemDropped      = "lineitem_dropped"       // a product without product_id, positive quantity and a price
 	WarnVariantOptionDropped = "variant_option_dropped" // a variant option without id, type and label
 )
+
+// WarningCodes lists every warning code, in a stable order.
+func WarningCodes() []string {
+	return []string{WarnInvalidPhone, WarnInvalidTimestamp, WarnInvalidDate, WarnInvalidValue,
+		WarnLineItemDropped, WarnVariantOptionDropped}
+}
 
 // Warning is a problem that did not stop the record: a value was left out.
 // Callers count and log warnings; the record is still pushed.

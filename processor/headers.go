@@ -42,6 +42,10 @@ const (
 	ReasonUnknownAccount   = "unknown_account"     // a record for an account with no key
 	ReasonRetriesExhausted = "retries_exhausted"   // the last retry attempt failed
 	ReasonRetryExpired     = "retry_expired"       // parked longer than the retry stage's max age
+
+	// Why a record was parked on the retry topic.
+	ParkAccountUnavailable = "account_unavailable" // Ometria refuses the account's key
+	ParkPushFailing        = "push_failing"        // the sink's retries were spent (429, 5xx, timeouts)
 )
 
 const timeLayout = "2006-01-02T15:04:05.000Z07:00"

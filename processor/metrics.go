@@ -9,6 +9,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/kafka-ometria/kafka-ometria/mapper"
 	"github.com/kafka-ometria/kafka-ometria/sink"
 )
 
@@ -77,6 +78,49 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			m.retries, m.warnings, m.requestTime, m.limiterWait, m.batchSize, m.unavailable, m.inFlight, m.committed, m.lag, m.commitLag)
 	}
 	return m
+}
+
+// zero creates, at 0, the series of stage whose labels are known before its first
+// message, as Prometheus advises ("avoid missing metrics"). A labelled counter otherwise
+// appears at its first increment, already at 1, and rate() and increase() miss that
+// increment: an alert on the first dead letter or rejection would not fire. Request
+// statuses and retry reasons come from Ometria's answers and are not known ahead.
+func (m *Metrics) zero(stage string, topics, accounts []string) {
+	m.inFlight.WithLabelValues(stage)
+	for _, t := range topics {
+		m.consumed.WithLabelValues(stage, t)
+	}
+	types := []string{mapper.TypeContact, mapper.TypeOrder, mapper.TypeCustomEvent}
+	if stage == StageMap {
+		for _, r := range mapper.Reasons() {
+			m.deadLettered.WithLabelValues(stage, string(r))
+		}
+		for _, r := range mapper.SkipReasons() {
+			m.skipped.WithLabelValues(string(r))
+		}
+		for _, c := range mapper.WarningCodes() {
+			m.warnings.WithLabelValues(c)
+		}
+		for _, a := range accounts {
+			for _, typ := range types {
+				m.mapped.WithLabelValues(a, typ)
+			}
+		}
+		return
+	}
+	for _, r := range []string{ReasonRejected, ReasonUnknownAccount, ReasonRetriesExhausted, ReasonRetryExpired} {
+		m.deadLettered.WithLabelValues(stage, r)
+	}
+	for _, a := range accounts {
+		for _, typ := range types {
+			for _, o := range sink.Outcomes() {
+				m.pushed.WithLabelValues(a, typ, string(o))
+			}
+		}
+		m.parked.WithLabelValues(a, ParkAccountUnavailable)
+		m.parked.WithLabelValues(a, ParkPushFailing)
+		m.unavailable.WithLabelValues(a)
+	}
 }
 
 // Sink adapts the metrics to sink.Metrics.

@@ -117,9 +117,9 @@ func (s *PushStage) park(ctx context.Context, m *kafka.Message, account string, 
 	if !ok {
 		first = now
 	}
-	reason := "account_unavailable"
+	reason := ParkAccountUnavailable
 	if errors.Is(cause, sink.ErrRetriesExhausted) {
-		reason = "push_failing"
+		reason = ParkPushFailing
 	}
 	switch {
 	case attempt > int64(p.MaxAttempts):

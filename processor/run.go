@@ -65,7 +65,8 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	keys := map[string]sink.Account{}
-	for _, name := range slices.Sorted(maps.Keys(cfg.Accounts)) { // the same missing key named every time
+	names := slices.Sorted(maps.Keys(cfg.Accounts))
+	for _, name := range names { // the same missing key named every time
 		a := cfg.Accounts[name]
 		key, err := o.Keys(name)
 		if err != nil {
@@ -132,6 +133,7 @@ func Run(ctx context.Context, o Options) error {
 		gc.GroupID = cfg.Kafka.GroupID + "-" + string(st)
 		gc.Logger = log.Named(string(st))
 		metrics.groupHooks(gc.GroupID, &gc)
+		metrics.zero(string(st), s.topics, names)
 		handler := metrics.instrument(string(st), room, s.handler)
 		wg.Add(1)
 		go func() {

@@ -14,6 +14,9 @@ const (
 	NotDone     Outcome = "not_done"
 )
 
+// Outcomes lists every Outcome, in a stable order.
+func Outcomes() []Outcome { return []Outcome{Accepted, Rejected, Unavailable, Exhausted, NotDone} }
+
 // Metrics receives the sink's measurements. The sink never imports a metrics library:
 // the caller backs this with Prometheus (or anything). Methods are called concurrently
 // and must not block. Account names are labels; API keys never reach Metrics.

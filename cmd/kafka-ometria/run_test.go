@@ -128,6 +128,10 @@ accounts:
 			t.Errorf("/metrics lacks %s", m)
 		}
 	}
+	// Series whose labels are known ahead exist from the start, at 0 (see Metrics.zero).
+	if zero := `kafka_ometria_dead_lettered_total{reason="invalid_json",stage="map"} 0`; !strings.Contains(metrics, zero) {
+		t.Errorf("/metrics lacks %s", zero)
+	}
 	if strings.Contains(metrics, "secret-key-acme") {
 		t.Error("/metrics holds the API key")
 	}
