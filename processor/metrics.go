@@ -86,8 +86,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 // increment: an alert on the first dead letter or rejection would not fire. Request
 // statuses and retry reasons come from Ometria's answers and are not known ahead.
 func (m *Metrics) zero(stage string, topics, accounts []string) {
-	m.inFlight.WithLabelValues(stage)
-	for _, t := range topics {
+	for _, t := range topics { // (instrument creates the stage's in_flight gauge)
 		m.consumed.WithLabelValues(stage, t)
 	}
 	types := []string{mapper.TypeContact, mapper.TypeOrder, mapper.TypeCustomEvent}

@@ -23,7 +23,6 @@ func TestZeroSeries(t *testing.T) {
 
 	want := map[string]int{
 		MetricConsumed:     3,         // a topic for each stage
-		MetricInFlight:     3,         // each stage
 		MetricMapped:       2 * 3,     // accounts x record types
 		MetricDeadLettered: 18 + 2*4,  // the mapper's reasons; the push and retry stages' 4 each
 		MetricSkipped:      3,         // the mapper's skip reasons
