@@ -2,45 +2,25 @@ package deploy_test
 
 import (
 	"encoding/json"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"maps"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/kafka-ometria/kafka-ometria/internal/goconst"
 )
 
 // metricConstants reads the Metric* constants of processor/metrics.go.
 func metricConstants(t *testing.T) map[string]bool {
 	t.Helper()
-	f, err := parser.ParseFile(token.NewFileSet(), metricsSource, nil, 0)
+	values, err := goconst.Strings(metricsSource, "Metric")
 	if err != nil {
 		t.Fatal(err)
 	}
 	names := map[string]bool{}
-	for _, d := range f.Decls {
-		g, ok := d.(*ast.GenDecl)
-		if !ok || g.Tok != token.CONST {
-			continue
-		}
-		for _, s := range g.Specs {
-			vs := s.(*ast.ValueSpec)
-			for i, id := range vs.Names {
-				if !strings.HasPrefix(id.Name, "Metric") || i >= len(vs.Values) {
-					continue
-				}
-				if lit, ok := vs.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
-					v, err := strconv.Unquote(lit.Value)
-					if err != nil {
-						t.Fatal(err)
-					}
-					names[v] = true
-				}
-			}
-		}
+	for _, v := range values {
+		names[v] = true
 	}
 	if len(names) < 10 {
 		t.Fatalf("%s: found only %d Metric* constants: %v", metricsSource, len(names), slices.Sorted(maps.Keys(names)))
