@@ -11,6 +11,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/kafka-ometria/kafka-ometria/mapper"
 	"github.com/kafka-ometria/kafka-ometria/ometriatest"
 )
 
@@ -18,7 +19,7 @@ import (
 func summarize(ctx context.Context, out io.Writer, emu *ometriatest.Server, mon *monitor, took time.Duration) error {
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(out, "\nDone in %.1f s.\n\nRecords at Ometria (the emulator), by account and type:\n", took.Seconds())
-	types := []string{"contact", "custom_event", "order"}
+	types := mapper.Types()
 	fmt.Fprintf(tw, "account\t%s\t%s\t%s\trequests\tmost in one second\trate limit\t\n", types[0], types[1], types[2])
 	for _, a := range accounts {
 		n := map[string]int{}

@@ -16,6 +16,9 @@ const (
 	TypeCustomEvent = "custom_event"
 )
 
+// Types lists the record types, in alphabetical order.
+func Types() []string { return []string{TypeContact, TypeCustomEvent, TypeOrder} }
+
 // MaxRecordSize is Ometria's limit on one record: 60 KB.
 const MaxRecordSize = 60 * 1024
 

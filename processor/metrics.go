@@ -89,7 +89,7 @@ func (m *Metrics) zero(stage string, topics, accounts []string) {
 	for _, t := range topics { // (instrument creates the stage's in_flight gauge)
 		m.consumed.WithLabelValues(stage, t)
 	}
-	types := []string{mapper.TypeContact, mapper.TypeOrder, mapper.TypeCustomEvent}
+	types := mapper.Types()
 	if stage == StageMap {
 		for _, r := range mapper.Reasons() {
 			m.deadLettered.WithLabelValues(stage, string(r))
