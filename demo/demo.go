@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/kafka-ometria/kafka-ometria/config"
+	"github.com/kafka-ometria/kafka-ometria/group"
 	"github.com/kafka-ometria/kafka-ometria/ometriatest"
 	"github.com/kafka-ometria/kafka-ometria/processor"
 )
@@ -82,7 +83,7 @@ func Run(ctx context.Context, o Options, out, progress io.Writer) error {
 			Config: cfg,
 			Keys:   func(a string) (string, error) { return "demo-key-" + a, nil },
 			Logger: o.Logger,
-			Group:  processor.GroupConfig{CommitInterval: 200 * time.Millisecond},
+			Group:  group.Config{CommitInterval: 200 * time.Millisecond},
 		})
 	}()
 

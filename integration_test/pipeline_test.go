@@ -17,6 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/kafka-ometria/kafka-ometria/config"
+	"github.com/kafka-ometria/kafka-ometria/group"
 	"github.com/kafka-ometria/kafka-ometria/mapper"
 	"github.com/kafka-ometria/kafka-ometria/ometriatest"
 	"github.com/kafka-ometria/kafka-ometria/processor"
@@ -93,7 +94,7 @@ func (e *env) runBG(t *testing.T, tune func(*processor.Options)) (stop func(), d
 	opts := processor.Options{
 		Config: e.cfg,
 		Keys:   func(a string) (string, error) { return "key-" + a, nil },
-		Group:  processor.GroupConfig{CommitInterval: 100 * time.Millisecond},
+		Group:  group.Config{CommitInterval: 100 * time.Millisecond},
 		Sink:   sinkForTests,
 	}
 	if tune != nil {

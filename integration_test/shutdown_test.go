@@ -17,7 +17,7 @@ import (
 // partitions) must keep every account under its rate at Ometria (the design's invariant 3).
 // With a clean drain the new owner starts the account cold and waits a second
 // (sink/window.go); when the drain times out, the old process's sink drops the records
-// of the revoked partition instead of pushing them (processor.Abandoned, Record.Ctx).
+// of the revoked partition instead of pushing them (group.Abandoned, Record.Ctx).
 func TestHandoverKeepsRate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("two processes and a rolling restart, about 15 s: not in -short")
@@ -27,7 +27,7 @@ func TestHandoverKeepsRate(t *testing.T) {
 		name string
 		tune func(o *processor.Options)
 	}{
-		{"clean_drain", func(o *processor.Options) { o.Group.MaxInFlight = 8 }},
+		{"clean_drain", func(o *processor.Options) { o.Group.PartitionWindow = 8 }},
 		{"drain_timed_out", func(o *processor.Options) {
 			o.Group.DrainTimeout = time.Second
 			o.ShutdownTimeout = 5 * time.Second

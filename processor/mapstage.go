@@ -9,13 +9,14 @@ import (
 	"github.com/segmentio/kafka-go"
 	"go.uber.org/zap"
 
+	"github.com/kafka-ometria/kafka-ometria/group"
 	"github.com/kafka-ometria/kafka-ometria/mapper"
 )
 
 // MapStage maps events to records. Each event message becomes records on the records
 // topic (keyed by account, so an account lives on one partition) and dead letters on the
 // dead-letter topic; the message is done once Kafka acknowledged all of them, or at once
-// when there are none (skipped events).
+// when there are none (skipped events); a produce abandoned at a rebalance gives it back.
 type MapStage struct {
 	RecordsTopic    string
 	DeadLetterTopic string
@@ -31,7 +32,7 @@ type MapStage struct {
 }
 
 // Handle is the stage's Handler.
-func (s *MapStage) Handle(ctx context.Context, m kafka.Message, done func()) error {
+func (s *MapStage) Handle(ctx context.Context, m kafka.Message, ack group.Ack) {
 	s.Metrics.consumed.WithLabelValues(StageMap, m.Topic).Inc()
 	name, ok := s.Resolve(&m)
 	acct := s.Accounts[name]
@@ -63,11 +64,10 @@ func (s *MapStage) Handle(ctx context.Context, m kafka.Message, done func()) err
 		}
 	}
 	if len(msgs) == 0 {
-		done()
-		return nil
+		ack(nil)
+		return
 	}
-	produceUntilDone(ctx, s.Producer, s.Log, msgs, done)
-	return nil
+	produceUntilDone(ctx, s.Producer, s.Log, msgs, ack)
 }
 
 func (s *MapStage) record(m *kafka.Message, o *mapper.Outcome) kafka.Message {

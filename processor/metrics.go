@@ -1,14 +1,11 @@
 package processor
 
 import (
-	"context"
-	"sync"
 	"time"
-
-	"github.com/segmentio/kafka-go"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/kafka-ometria/kafka-ometria/group"
 	"github.com/kafka-ometria/kafka-ometria/mapper"
 	"github.com/kafka-ometria/kafka-ometria/sink"
 )
@@ -33,6 +30,9 @@ const (
 	MetricConsumerLag  = "kafka_ometria_consumer_lag"           // not yet done, by group, topic and partition
 	MetricCommitLag    = "kafka_ometria_commit_lag"             // done but not yet committed, by group, topic and partition
 	MetricWarnings     = "kafka_ometria_mapping_warnings_total" // values left out of records, by code
+	// MetricOldestUnfinished is the age of the oldest message handed out and not finished,
+	// by group, topic and partition (0 when none): the stall signal.
+	MetricOldestUnfinished = "kafka_ometria_oldest_unfinished_seconds"
 )
 
 // Metrics are the pipeline's Prometheus metrics.
@@ -40,7 +40,7 @@ type Metrics struct {
 	consumed, mapped, skipped, deadLettered, pushed, parked, requests, retries, warnings *prometheus.CounterVec
 	requestTime, limiterWait                                                             *prometheus.HistogramVec
 	batchSize                                                                            *prometheus.HistogramVec
-	unavailable, inFlight, committed, lag, commitLag                                     *prometheus.GaugeVec
+	unavailable, inFlight, committed, lag, commitLag, oldest                             *prometheus.GaugeVec
 }
 
 // NewMetrics creates the metrics and registers them with reg (nil: not registered).
@@ -72,10 +72,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		committed:   g(MetricCommitted, "The last committed offset.", "group", "topic", "partition"),
 		commitLag:   g(MetricCommitLag, "Messages finished but not yet committed (read again after a crash).", "group", "topic", "partition"),
 		lag:         g(MetricConsumerLag, "The partition's high-water mark minus the offset it can commit: what is not done yet.", "group", "topic", "partition"),
+		oldest: g(MetricOldestUnfinished, "Age of the partition's oldest message handed out and not finished (0: none); a retry counts from when it is due.",
+			"group", "topic", "partition"),
 	}
 	if reg != nil {
 		reg.MustRegister(m.consumed, m.mapped, m.skipped, m.deadLettered, m.pushed, m.parked, m.requests,
-			m.retries, m.warnings, m.requestTime, m.limiterWait, m.batchSize, m.unavailable, m.inFlight, m.committed, m.lag, m.commitLag)
+			m.retries, m.warnings, m.requestTime, m.limiterWait, m.batchSize, m.unavailable, m.inFlight, m.committed, m.lag, m.commitLag, m.oldest)
 	}
 	return m
 }
@@ -86,7 +88,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 // increment: an alert on the first dead letter or rejection would not fire. Request
 // statuses and retry reasons come from Ometria's answers and are not known ahead.
 func (m *Metrics) zero(stage string, topics, accounts []string) {
-	for _, t := range topics { // (instrument creates the stage's in_flight gauge)
+	m.inFlight.WithLabelValues(stage)
+	for _, t := range topics {
 		m.consumed.WithLabelValues(stage, t)
 	}
 	types := mapper.Types()
@@ -156,37 +159,24 @@ func (s sinkMetrics) AccountUnavailable(account string, down bool) {
 	s.m.unavailable.WithLabelValues(account).Set(v)
 }
 
-// instrument counts the messages a stage holds (handed out, not done) in the in-flight
-// gauge, and holds a slot of room (a process-wide bound on messages in flight) for each:
-// when the process is full, the partition waits before handing out its next message.
-func (m *Metrics) instrument(stage string, room chan struct{}, h Handler) Handler {
-	g := m.inFlight.WithLabelValues(stage)
-	return func(ctx context.Context, msg kafka.Message, done func()) error {
-		select {
-		case room <- struct{}{}:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		g.Inc()
-		var once sync.Once
-		release := func() { g.Dec(); <-room }
-		err := h(ctx, msg, func() { once.Do(func() { release(); done() }) })
-		if err != nil {
-			once.Do(release) // the handler kept nothing: done will not be called
-		}
-		return err
+// groupHooks report a stage's consumer group: its messages in flight, commits, lags
+// and stalls (to health too, which may be nil).
+func (m *Metrics) groupHooks(stage, groupID string, gc *group.Config, health *Health) {
+	inFlight := m.inFlight.WithLabelValues(stage)
+	gc.OnInFlight = func(delta int) { inFlight.Add(float64(delta)) }
+	gc.OnOldest = func(topic string, partition int, age time.Duration) {
+		m.oldest.WithLabelValues(groupID, topic, itoa(partition)).Set(age.Seconds())
 	}
-}
-
-// groupHooks report a consumer group's commits and lag.
-func (m *Metrics) groupHooks(group string, gc *GroupConfig) {
+	gc.OnStall = func(topic string, partition int, offset int64, age time.Duration, stalled bool) {
+		health.setStall(groupID, topic, partition, offset, age, stalled)
+	}
 	gc.OnCommit = func(topic string, partition int, offset int64) {
-		m.committed.WithLabelValues(group, topic, itoa(partition)).Set(float64(offset))
+		m.committed.WithLabelValues(groupID, topic, itoa(partition)).Set(float64(offset))
 	}
 	gc.OnLag = func(topic string, partition int, lag int64) {
-		m.lag.WithLabelValues(group, topic, itoa(partition)).Set(float64(lag))
+		m.lag.WithLabelValues(groupID, topic, itoa(partition)).Set(float64(lag))
 	}
 	gc.OnCommitLag = func(topic string, partition int, lag int64) {
-		m.commitLag.WithLabelValues(group, topic, itoa(partition)).Set(float64(lag))
+		m.commitLag.WithLabelValues(groupID, topic, itoa(partition)).Set(float64(lag))
 	}
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/segmentio/kafka-go"
 	"go.uber.org/zap"
+
+	"github.com/kafka-ometria/kafka-ometria/group"
 )
 
 // Producer writes messages to Kafka.
@@ -85,26 +87,25 @@ func (p *KafkaProducer) completion(msgs []kafka.Message, err error) {
 // Close flushes what is queued and closes the writer.
 func (p *KafkaProducer) Close() error { return p.w.Close() }
 
-// produceUntilDone produces msgs and calls done once they are all acknowledged. A failed
-// produce is tried again after a growing pause, for as long as ctx lives: a message that is
-// not acknowledged is never reported done, so its source offset is never committed.
-func produceUntilDone(ctx context.Context, p Producer, log *zap.Logger, msgs []kafka.Message, done func()) {
+// produceUntilDone produces msgs and calls ack exactly once: nil once they are all
+// acknowledged. A failed produce is tried again after a growing pause until the message's
+// generation abandons it (group.Abandoned): then ack gets the last error, and the message
+// is read again by the partition's next owner.
+func produceUntilDone(ctx context.Context, p Producer, log *zap.Logger, msgs []kafka.Message, ack group.Ack) {
+	abandon := group.Abandoned(ctx)
 	var attempt func(wait time.Duration)
 	attempt = func(wait time.Duration) {
 		p.Produce(msgs, func(err error) {
 			if err == nil {
-				done()
+				ack(nil)
 				return
 			}
-			if ctx.Err() != nil {
+			if abandon.Err() != nil {
+				ack(err)
 				return
 			}
 			log.Warn("producing to Kafka failed; trying again", zap.Error(err), zap.Duration("in", wait))
-			time.AfterFunc(wait, func() {
-				if ctx.Err() == nil {
-					attempt(min(2*wait, 30*time.Second))
-				}
-			})
+			afterOrGone(abandon, wait, func() { attempt(min(2*wait, 30*time.Second)) }, func() { ack(err) })
 		})
 	}
 	attempt(100 * time.Millisecond)

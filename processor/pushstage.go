@@ -8,6 +8,7 @@ import (
 	"github.com/segmentio/kafka-go"
 	"go.uber.org/zap"
 
+	"github.com/kafka-ometria/kafka-ometria/group"
 	"github.com/kafka-ometria/kafka-ometria/sink"
 )
 
@@ -75,41 +76,48 @@ func (s *PushStage) now() time.Time {
 }
 
 // Handle is the push stage's Handler.
-func (s *PushStage) Handle(ctx context.Context, m kafka.Message, done func()) error {
+func (s *PushStage) Handle(ctx context.Context, m kafka.Message, ack group.Ack) {
 	s.Metrics.consumed.WithLabelValues(s.Stage, m.Topic).Inc()
+	s.push(ctx, m, ack)
+}
+
+// push hands the record of m to the sink; its verdict settles m.
+func (s *PushStage) push(ctx context.Context, m kafka.Message, ack group.Ack) {
 	account := string(m.Key)
 	typ, _ := header(&m, HeaderRecordType)
 	id, _ := header(&m, HeaderRecordID)
-	rec := sink.Record{Account: account, Type: typ, ID: id, JSON: m.Value, Ctx: Abandoned(ctx), Done: func(err error) {
-		s.settle(ctx, &m, account, err, done)
+	rec := sink.Record{Account: account, Type: typ, ID: id, JSON: m.Value, Ctx: group.Abandoned(ctx), Done: func(err error) {
+		s.settle(ctx, &m, account, err, ack)
 	}}
-	return s.Sink.Write(ctx, rec)
-}
-
-// settle acts on the sink's verdict on one record.
-func (s *PushStage) settle(ctx context.Context, m *kafka.Message, account string, err error, done func()) {
-	switch {
-	case err == nil:
-		done()
-	case errors.Is(err, sink.ErrNotDone):
-		// Not done: the offset stays uncommitted and the record is read again.
-	case sink.IsPermanent(err):
-		s.deadLetter(ctx, m, failure{stage: s.Stage, reason: ReasonRejected, message: err.Error(), account: account}, done)
-	case errors.Is(err, sink.ErrUnknownAccount):
-		s.deadLetter(ctx, m, failure{stage: s.Stage, reason: ReasonUnknownAccount, message: err.Error(), account: account}, done)
-	default: // sink.ErrAccountUnavailable, sink.ErrRetriesExhausted
-		s.park(ctx, m, account, err, done)
+	if err := s.Sink.Write(ctx, rec); err != nil {
+		ack(err) // the sink did not take it (shutting down): read it again
 	}
 }
 
-func (s *PushStage) deadLetter(ctx context.Context, m *kafka.Message, f failure, done func()) {
+// settle acts on the sink's verdict on one record.
+func (s *PushStage) settle(ctx context.Context, m *kafka.Message, account string, err error, ack group.Ack) {
+	switch {
+	case err == nil:
+		ack(nil)
+	case errors.Is(err, sink.ErrNotDone):
+		ack(err) // given back: the offset stays uncommitted and the record is read again
+	case sink.IsPermanent(err):
+		s.deadLetter(ctx, m, failure{stage: s.Stage, reason: ReasonRejected, message: err.Error(), account: account}, ack)
+	case errors.Is(err, sink.ErrUnknownAccount):
+		s.deadLetter(ctx, m, failure{stage: s.Stage, reason: ReasonUnknownAccount, message: err.Error(), account: account}, ack)
+	default: // sink.ErrAccountUnavailable, sink.ErrRetriesExhausted
+		s.park(ctx, m, account, err, ack)
+	}
+}
+
+func (s *PushStage) deadLetter(ctx context.Context, m *kafka.Message, f failure, ack group.Ack) {
 	s.Metrics.deadLettered.WithLabelValues(s.Stage, f.reason).Inc()
-	produceUntilDone(ctx, s.Producer, s.Log, []kafka.Message{deadLetter(s.DeadLetterTopic, m, m.Value, f, s.now())}, done)
+	produceUntilDone(ctx, s.Producer, s.Log, []kafka.Message{deadLetter(s.DeadLetterTopic, m, m.Value, f, s.now())}, ack)
 }
 
 // park moves the record to the retry topic with its next attempt time, or dead-letters it
 // when its attempts or its age are spent.
-func (s *PushStage) park(ctx context.Context, m *kafka.Message, account string, cause error, done func()) {
+func (s *PushStage) park(ctx context.Context, m *kafka.Message, account string, cause error, ack group.Ack) {
 	p := s.Retry.withDefaults()
 	now := s.now()
 	attempt := headerInt(m, HeaderAttempt) + 1
@@ -123,10 +131,10 @@ func (s *PushStage) park(ctx context.Context, m *kafka.Message, account string, 
 	}
 	switch {
 	case attempt > int64(p.MaxAttempts):
-		s.deadLetter(ctx, m, failure{stage: s.Stage, reason: ReasonRetriesExhausted, message: cause.Error(), account: account}, done)
+		s.deadLetter(ctx, m, failure{stage: s.Stage, reason: ReasonRetriesExhausted, message: cause.Error(), account: account}, ack)
 		return
 	case now.Sub(first) > p.MaxAge:
-		s.deadLetter(ctx, m, failure{stage: s.Stage, reason: ReasonRetryExpired, message: cause.Error(), account: account}, done)
+		s.deadLetter(ctx, m, failure{stage: s.Stage, reason: ReasonRetryExpired, message: cause.Error(), account: account}, ack)
 		return
 	}
 	s.Metrics.parked.WithLabelValues(account, reason).Inc()
@@ -135,27 +143,36 @@ func (s *PushStage) park(ctx context.Context, m *kafka.Message, account string, 
 	msg := kafka.Message{Topic: s.RetryTopic, Key: m.Key, Value: m.Value, Headers: failureHeaders(m, f, now, []kafka.Header{next})}
 	s.Log.Info("record parked for a later retry", zap.String("account", account), zap.String("reason", reason),
 		zap.Int64("attempt", attempt), zap.String("next_attempt", string(next.Value)))
-	produceUntilDone(ctx, s.Producer, s.Log, []kafka.Message{msg}, done)
+	produceUntilDone(ctx, s.Producer, s.Log, []kafka.Message{msg}, ack)
 }
 
-// RetryStage waits until each parked record is due, then pushes it like the push stage.
-// Waiting blocks only the record's own partition.
+// RetryStage pushes each parked record when it is due, like the push stage. Waiting
+// blocks nothing: Handle returns at once and a timer pushes the record when due, so a
+// record due in a minute is not held back by one due in an hour on the same partition.
+// The partition's window (group.Config.PartitionWindow) and the process's room bound how
+// many records wait in memory; the committed offset stays at the earliest unfinished
+// one, so a restart reads the waiting records again. When the generation stops
+// fetching (a rebalance, a shutdown), waiting records are given back at once.
 type RetryStage struct {
 	*PushStage
 }
 
 // Handle is the retry stage's Handler.
-func (s RetryStage) Handle(ctx context.Context, m kafka.Message, done func()) error {
+func (s RetryStage) Handle(ctx context.Context, m kafka.Message, ack group.Ack) {
+	s.Metrics.consumed.WithLabelValues(s.Stage, m.Topic).Inc()
+	wait := time.Duration(0)
 	if due, ok := headerTime(&m, HeaderNextAttempt); ok {
-		if wait := due.Sub(s.now()); wait > 0 {
-			t := time.NewTimer(wait)
-			defer t.Stop()
-			select {
-			case <-t.C:
-			case <-ctx.Done():
-				return ctx.Err() // not done: read again after the rebalance or restart
-			}
-		}
+		wait = due.Sub(s.now())
 	}
-	return s.PushStage.Handle(ctx, m, done)
+	if wait <= 0 {
+		s.push(ctx, m, ack)
+		return
+	}
+	afterOrGone(ctx, wait, func() { s.push(ctx, m, ack) }, func() { ack(context.Cause(ctx)) })
+}
+
+// NotBefore is when a retry topic message is due: the stall clock starts then.
+func NotBefore(m *kafka.Message) time.Time {
+	t, _ := headerTime(m, HeaderNextAttempt)
+	return t
 }

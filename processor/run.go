@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/kafka-ometria/kafka-ometria/config"
+	"github.com/kafka-ometria/kafka-ometria/group"
 	"github.com/kafka-ometria/kafka-ometria/sink"
 )
 
@@ -30,15 +31,17 @@ type Options struct {
 	HTTPClient   *http.Client          // nil: the sink's default
 	// Sink tunes the sink; BaseURL and Timeout come from the configuration.
 	Sink sink.Config
-	// Group tunes the consumer groups; Brokers, GroupID, Topics and Dialer come from the
-	// configuration.
-	Group GroupConfig
+	// Group tunes the consumer groups; Brokers, GroupID, Topics, Dialer, Room, start
+	// offsets and hooks come from the configuration and Run.
+	Group group.Config
+	// Health, optional, learns which partitions are stalled (for readiness).
+	Health *Health
 	// Started is called once the checks at start passed and the stages are starting
 	// (readiness). Optional.
 	Started func()
-	// MaxInFlight bounds the messages handed to the stages and not done, over the whole
-	// process (the groups also bound each partition). Default 20,000.
-	MaxInFlight int
+	// MaxUnfinished bounds the messages handed to the stages and not finished, over the
+	// whole process (group.Config.PartitionWindow bounds each partition). Default 20,000.
+	MaxUnfinished int
 	// ShutdownTimeout bounds the flush of the sink and the producer after the stages
 	// have drained. Default 5s.
 	ShutdownTimeout time.Duration
@@ -99,7 +102,7 @@ func Run(ctx context.Context, o Options) error {
 	retry.Stage, retry.Log = StageRetry, log.Named("retry")
 	stages := map[config.Stage]struct {
 		topics  []string
-		handler Handler
+		handler group.Handler
 	}{
 		config.StageMap: {cfg.Topics.Events, (&MapStage{
 			RecordsTopic: cfg.Topics.Records, DeadLetterTopic: cfg.Topics.DeadLetter,
@@ -112,10 +115,10 @@ func Run(ctx context.Context, o Options) error {
 		config.StageRetry: {[]string{cfg.Topics.Retry}, RetryStage{&retry}.Handle},
 	}
 
-	if o.MaxInFlight <= 0 {
-		o.MaxInFlight = 20000
+	if o.MaxUnfinished <= 0 {
+		o.MaxUnfinished = 20000
 	}
-	room := make(chan struct{}, o.MaxInFlight)
+	room := group.NewRoom(o.MaxUnfinished)
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	var wg sync.WaitGroup
@@ -129,16 +132,18 @@ func Run(ctx context.Context, o Options) error {
 		if gc.HeartbeatInterval == 0 && gc.SessionTimeout > 0 {
 			gc.HeartbeatInterval = min(3*time.Second, gc.SessionTimeout/3) // a third, as Kafka advises
 		}
-		gc.Brokers, gc.Dialer, gc.Topics = conn.Brokers, conn.Dialer, s.topics
+		gc.Brokers, gc.Dialer, gc.Topics, gc.Room = conn.Brokers, conn.Dialer, s.topics, room
 		gc.GroupID = cfg.Kafka.GroupID + "-" + string(st)
 		gc.Logger = log.Named(string(st))
-		metrics.groupHooks(gc.GroupID, &gc)
+		if st == config.StageRetry {
+			gc.NotBefore = NotBefore
+		}
+		metrics.groupHooks(string(st), gc.GroupID, &gc, o.Health)
 		metrics.zero(string(st), s.topics, names)
-		handler := metrics.instrument(string(st), room, s.handler)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := RunGroup(runCtx, gc, handler); err != nil {
+			if err := group.Run(runCtx, gc, s.handler); err != nil {
 				errs[i] = fmt.Errorf("stage %s: %w", st, err)
 				stop() // one stage failing stops the others: the process restarts whole
 			}

@@ -12,6 +12,7 @@ import (
 	"github.com/segmentio/kafka-go"
 	"go.uber.org/zap"
 
+	"github.com/kafka-ometria/kafka-ometria/group"
 	"github.com/kafka-ometria/kafka-ometria/mapper"
 	"github.com/kafka-ometria/kafka-ometria/ometriatest"
 	"github.com/kafka-ometria/kafka-ometria/sink"
@@ -51,25 +52,35 @@ func (p *fakeProducer) topic(t string) []kafka.Message {
 	return out
 }
 
-// doneOnce returns a done func and a channel closed when it is called; a second call fails the test.
-func doneOnce(t *testing.T) (func(), chan struct{}) {
-	ch := make(chan struct{})
+// doneOnce returns an Ack and a channel that receives its outcome; a second call fails the test.
+func doneOnce(t *testing.T) (group.Ack, chan error) {
+	ch := make(chan error, 1)
 	var once sync.Once
-	return func() {
+	return func(err error) {
 		called := false
-		once.Do(func() { close(ch); called = true })
+		once.Do(func() { ch <- err; called = true })
 		if !called {
-			t.Error("done called twice")
+			t.Error("ack called twice")
 		}
 	}, ch
 }
 
-func waitDone(t *testing.T, ch chan struct{}) {
+// waitDone waits for the message to be finished (acked with nil).
+func waitDone(t *testing.T, ch chan error) {
+	t.Helper()
+	if err := waitAck(t, ch); err != nil {
+		t.Fatalf("given back (%v), want finished", err)
+	}
+}
+
+func waitAck(t *testing.T, ch chan error) error {
 	t.Helper()
 	select {
-	case <-ch:
+	case err := <-ch:
+		return err
 	case <-time.After(5 * time.Second):
-		t.Fatal("done was not called")
+		t.Fatal("ack was not called")
+		return nil
 	}
 }
 
@@ -117,9 +128,7 @@ func TestMapStage(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			p.msgs = nil
 			done, ch := doneOnce(t)
-			if err := s.Handle(context.Background(), c.m, done); err != nil {
-				t.Fatal(err)
-			}
+			s.Handle(context.Background(), c.m, done)
 			waitDone(t, ch)
 			recs, dls := p.topic("ometria.records"), p.topic("ometria.dlq")
 			if len(recs) != c.records {
@@ -203,9 +212,7 @@ func TestPushStage(t *testing.T) {
 	push := func(m kafka.Message) {
 		t.Helper()
 		done, ch := doneOnce(t)
-		if err := s.Handle(context.Background(), m, done); err != nil {
-			t.Fatal(err)
-		}
+		s.Handle(context.Background(), m, done)
 		waitDone(t, ch)
 	}
 	push(recordMsg("acme", "c1", `{"@type":"contact","id":"c1","email":"a@example.com"}`))
@@ -249,9 +256,7 @@ func TestRetryStageWaitsUntilDue(t *testing.T) {
 	m := recordMsg("acme", "c1", `{"@type":"contact","id":"c1","email":"a@example.com"}`, h(HeaderNextAttempt, formatTime(due)))
 	done, ch := doneOnce(t)
 	start := time.Now()
-	if err := r.Handle(context.Background(), m, done); err != nil {
-		t.Fatal(err)
-	}
+	r.Handle(context.Background(), m, done)
 	waitDone(t, ch)
 	if time.Since(start) < 250*time.Millisecond {
 		t.Fatal("pushed before it was due")
@@ -259,40 +264,68 @@ func TestRetryStageWaitsUntilDue(t *testing.T) {
 	if _, ok := srv.Record("acme", "contact", "", "c1"); !ok {
 		t.Fatal("not pushed")
 	}
-	// Cancelled while waiting: not done, an error, read again later.
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
+	// Cancelled while waiting: given back at once, to be read again later.
+	ctx, cancel := context.WithCancel(context.Background())
 	m2 := recordMsg("acme", "c2", `{"@type":"contact","id":"c2","email":"a@example.com"}`, h(HeaderNextAttempt, formatTime(time.Now().Add(time.Hour))))
-	if err := r.Handle(ctx, m2, func() { t.Error("done for a record not pushed") }); err == nil {
-		t.Fatal("no error when cancelled while waiting")
+	done2, ch2 := doneOnce(t)
+	r.Handle(ctx, m2, done2)
+	cancel()
+	if err := waitAck(t, ch2); err == nil {
+		t.Fatal("a record cancelled while it waited was acked as finished")
+	}
+	if _, ok := srv.Record("acme", "contact", "", "c2"); ok {
+		t.Fatal("a record cancelled while it waited was pushed")
 	}
 }
 
-func TestInstrumentBoundsTheProcess(t *testing.T) {
-	m := NewMetrics(nil)
-	room := make(chan struct{}, 2)
-	var dones []func()
-	h := m.instrument("map", room, func(_ context.Context, _ kafka.Message, done func()) error {
-		dones = append(dones, done)
-		return nil
-	})
-	for i := 0; i < 2; i++ {
-		if err := h(context.Background(), kafka.Message{}, func() {}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+// Two accounts share a retry partition: the record due soon must not wait behind the
+// one due in ten minutes.
+func TestRetryStageDoesNotBlockBehindALaterRecord(t *testing.T) {
+	s, _, srv := pushSetup(t, StageRetry)
+	r := RetryStage{s}
+	late := recordMsg("acme", "c1", `{"@type":"contact","id":"c1","email":"a@example.com"}`,
+		h(HeaderNextAttempt, formatTime(time.Now().Add(10*time.Minute))))
+	soon := recordMsg("acme", "c2", `{"@type":"contact","id":"c2","email":"b@example.com"}`,
+		h(HeaderNextAttempt, formatTime(time.Now().Add(2*time.Second))))
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	if err := h(ctx, kafka.Message{}, func() {}); err == nil {
-		t.Fatal("a third message got room in a process bounded to 2")
+	lateAck, lateCh := doneOnce(t)
+	soonAck, soonCh := doneOnce(t)
+	start := time.Now()
+	r.Handle(ctx, late, lateAck) // one partition: the engine hands these out one after the other
+	r.Handle(ctx, soon, soonAck)
+	waitDone(t, soonCh)
+	// Due at 2 s, pushed by about T + 1 s: an account quiet for a second waits one second
+	// before its first push (the sink's cold start, which keeps its rate across processes).
+	if took := time.Since(start); took > 3500*time.Millisecond {
+		t.Fatalf("the record due in 2 s was pushed after %v, want by about 3 s", took)
 	}
-	dones[0]()
-	dones[0]() // a second call must not free a second slot
-	if err := h(context.Background(), kafka.Message{}, func() {}); err != nil {
-		t.Fatalf("no room after a message finished: %v", err)
+	if _, ok := srv.Record("acme", "contact", "", "c2"); !ok {
+		t.Fatal("the record due in 2 s is not at the emulator")
 	}
-	if len(room) != 2 {
-		t.Fatalf("%d slots held, want 2", len(room))
+	cancel()
+	if err := waitAck(t, lateCh); err == nil {
+		t.Fatal("the record due in 10 minutes was finished, not given back, at cancel")
+	}
+}
+
+// A sink that gives every record back (ErrNotDone) must see each message acked with an
+// error, so that its slots are freed.
+type notDonePusher struct{}
+
+func (notDonePusher) Write(_ context.Context, r sink.Record) error {
+	go r.Done(sink.ErrNotDone)
+	return nil
+}
+
+func TestPushStageGivesBackWhatTheSinkDidNotFinish(t *testing.T) {
+	s := &PushStage{Stage: StagePush, Sink: notDonePusher{}, Metrics: NewMetrics(nil), Log: zap.NewNop()}
+	for i := 0; i < 7; i++ {
+		ack, ch := doneOnce(t)
+		s.Handle(context.Background(), recordMsg("acme", "c", `{}`), ack)
+		if err := waitAck(t, ch); !errors.Is(err, sink.ErrNotDone) {
+			t.Fatalf("message %d acked with %v, want sink.ErrNotDone (given back)", i, err)
+		}
 	}
 }
 
@@ -302,9 +335,7 @@ func TestRetryMaxAgeDeadLetters(t *testing.T) {
 	old := formatTime(time.Now().Add(-48 * time.Hour)) // the default max age is 24h
 	m := recordMsg("acme", "c1", `{"@type":"contact","id":"c1","email":"a@example.com"}`, h(HeaderFirstFailed, old), h(HeaderAttempt, "1"))
 	done, ch := doneOnce(t)
-	if err := s.Handle(context.Background(), m, done); err != nil {
-		t.Fatal(err)
-	}
+	s.Handle(context.Background(), m, done)
 	waitDone(t, ch)
 	dls := p.topic("ometria.dlq")
 	if len(dls) != 1 || hdr(dls[0], HeaderReason) != ReasonRetryExpired || hdr(dls[0], HeaderFirstFailed) != old || len(p.topic("ometria.retry")) != 0 {

@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/kafka-ometria/kafka-ometria/config"
+	"github.com/kafka-ometria/kafka-ometria/group"
 	"github.com/kafka-ometria/kafka-ometria/processor"
 )
 
@@ -92,6 +93,7 @@ func runPipeline(ctx context.Context, cfg *config.Config, listen string, drain t
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	var ready atomic.Bool
+	health := &processor.Health{}
 	if listen != "" {
 		ln, err := net.Listen("tcp", listen)
 		if err != nil {
@@ -103,6 +105,10 @@ func runPipeline(ctx context.Context, cfg *config.Config, listen string, drain t
 		mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
 			if !ready.Load() {
 				http.Error(w, "starting", http.StatusServiceUnavailable)
+				return
+			}
+			if err := health.Err(); err != nil {
+				http.Error(w, err.Error(), http.StatusServiceUnavailable)
 				return
 			}
 			w.Write([]byte("ready\n"))
@@ -124,7 +130,8 @@ func runPipeline(ctx context.Context, cfg *config.Config, listen string, drain t
 		SASLPassword: password,
 		Logger:       log,
 		Registry:     reg,
-		Group:        processor.GroupConfig{DrainTimeout: drain},
+		Group:        group.Config{DrainTimeout: drain},
+		Health:       health,
 		Started:      func() { ready.Store(true) },
 	})
 	if err != nil && !errors.Is(err, context.Canceled) {

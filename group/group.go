@@ -1,9 +1,21 @@
-package processor
+// Package group consumes Kafka topics in a consumer group and commits, per partition,
+// only offsets whose messages are all finished. It hands each message to a Handler with
+// an Ack: the message's outcome, explicit, once (finished, or given back to be read
+// again). Acks may come in any order, from any goroutine; the committed offset never
+// passes an unfinished message. Every message holds a slot of its partition's window
+// and of the process's Room until its outcome, or until its generation abandons it
+// after a drain that timed out, so nothing can leak room. A partition whose oldest
+// unfinished message is older than Config.StallTimeout is reported as stalled.
+//
+// The package knows nothing of what the messages mean: the stages that use it do.
+package group
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -11,61 +23,69 @@ import (
 	"go.uber.org/zap/zapcore"
 )
 
-// Handler processes one message. It must call done exactly once, now or later from any
-// goroutine, when the message is finished (outputs acknowledged, or dead-lettered); extra
-// calls, and calls after the partition was revoked, are ignored. Messages of one partition
-// come in offset order, one at a time; done calls may come out of order. ctx is cancelled
-// when the generation ends (rebalance, shutdown): the Handler must then return promptly,
-// and work it started has DrainTimeout to call done.
-//
-// An error stops the partition without committing past the message, even if done was
-// called. kafka-go ends a generation when any of its goroutines returns, so after
-// JoinGroupBackoff (other partitions go on meanwhile) this member drains, commits and
-// rejoins, which rebalances the group, and the message is read again by the partition's
-// next owner. Return errors for transient failures only; dead-letter permanent ones.
-type Handler func(ctx context.Context, m kafka.Message, done func()) error
-
-// GroupConfig configures RunGroup. Zero values mean the documented defaults.
-type GroupConfig struct {
+// Config configures Run. Zero values mean the documented defaults.
+type Config struct {
 	Brokers []string      // Required.
 	GroupID string        // Required.
 	Topics  []string      // Required.
 	Dialer  *kafka.Dialer // TLS/SASL. Default: kafka.DefaultDialer (plain TCP).
 
-	// MaxInFlight bounds, per partition, the window Committable has not passed (the lowest
-	// unfinished message and all handed out after it): fetching pauses at it, and it bounds
-	// what is read twice after a crash. Default: 1000.
-	MaxInFlight    int
+	// PartitionWindow bounds, per partition, the window Committable has not passed (the
+	// lowest unfinished message and all handed out after it): fetching pauses at it, and
+	// it bounds what is read twice after a crash. Default: 1000.
+	PartitionWindow int
+	// Room bounds the unfinished messages over the whole process (shared by its groups).
+	// Optional: nil bounds nothing.
+	Room           *Room
 	CommitInterval time.Duration // How often done offsets are committed. Default: 1s.
 	// DrainTimeout: how long a rebalance or shutdown waits for in-flight messages before the
 	// generation's last commit. Below SessionTimeout and RebalanceTimeout, since kafka-go
 	// stops heartbeating while a generation drains. Default: 10s.
 	DrainTimeout time.Duration
-	StartOffset  int64 // Without a committed offset: kafka.FirstOffset (default) or kafka.LastOffset.
+	// StartOffset is where a partition without a committed offset starts: kafka.FirstOffset
+	// (default) or kafka.LastOffset. StartOffsets overrides it per topic.
+	StartOffset  int64
+	StartOffsets map[string]int64
+	// StallTimeout: a partition whose oldest unfinished message is older than this is
+	// stalled: logged (naming the partition and offset) and reported to OnStall. Default 5m.
+	StallTimeout time.Duration
+	// NotBefore, optional, says when a message is expected to start being worked on, when
+	// that is later than it is handed out (a retry due later): its age for StallTimeout
+	// and OnOldest counts from then.
+	NotBefore func(m *kafka.Message) time.Time
 
 	// Group membership, passed to kafka-go's ConsumerGroupConfig (tests shorten them).
 	HeartbeatInterval time.Duration // Default: 3s.
 	SessionTimeout    time.Duration // Default: 30s.
 	RebalanceTimeout  time.Duration // Default: 30s.
-	JoinGroupBackoff  time.Duration // After a failed join, and after a Handler error. Default: 5s.
+	JoinGroupBackoff  time.Duration // After a failed join, and after a message given back. Default: 5s.
 
 	Logger *zap.Logger // Default: no logs.
 
-	// Optional metric hooks, called from the committing goroutine, one call at a time per
-	// RunGroup; they must not block. OnCommit: each offset committed. OnLag: every
-	// CommitInterval, per partition that fetched something, the high-water mark of its
-	// last fetch minus its committable offset.
-	OnCommit func(topic string, partition int, offset int64)
-	OnLag    func(topic string, partition int, lag int64)
-	// OnCommitLag: every CommitInterval, per partition, the messages finished but not yet
-	// committed (how far the commits trail the work; a restart would read them again).
+	// Optional metric hooks. They must not block. OnInFlight is called from any
+	// goroutine (+1 as a message is handed out, -n as messages are acked or abandoned);
+	// the others from the committing goroutine of each generation, every CommitInterval,
+	// per partition:
+	//   - OnCommit: each offset committed;
+	//   - OnLag: the high-water mark of the last fetch minus the committable offset;
+	//   - OnCommitLag: the messages finished but not covered by the committed offset (how
+	//     far the commits trail the work; a crash would read them again);
+	//   - OnOldest: the age of the oldest unfinished message (0: none), and 0 again when
+	//     the generation ends;
+	//   - OnStall: a partition became stalled (true), or is not any more (false; also
+	//     when its generation ends).
+	OnInFlight  func(delta int)
+	OnCommit    func(topic string, partition int, offset int64)
+	OnLag       func(topic string, partition int, lag int64)
 	OnCommitLag func(topic string, partition int, lag int64)
+	OnOldest    func(topic string, partition int, age time.Duration)
+	OnStall     func(topic string, partition int, offset int64, age time.Duration, stalled bool)
 }
 
 // fetchMaxWait bounds a fetch's long poll, hence how long closing a partition's reader takes.
 const fetchMaxWait = 500 * time.Millisecond
 
-func (c GroupConfig) withDefaults() GroupConfig {
+func (c Config) withDefaults() Config {
 	def := func(d *time.Duration, v time.Duration) {
 		if *d == 0 {
 			*d = v
@@ -77,8 +97,9 @@ func (c GroupConfig) withDefaults() GroupConfig {
 	def(&c.SessionTimeout, 30*time.Second)
 	def(&c.RebalanceTimeout, 30*time.Second)
 	def(&c.JoinGroupBackoff, 5*time.Second)
-	if c.MaxInFlight == 0 {
-		c.MaxInFlight = 1000
+	def(&c.StallTimeout, 5*time.Minute)
+	if c.PartitionWindow == 0 {
+		c.PartitionWindow = 1000
 	}
 	if c.StartOffset == 0 {
 		c.StartOffset = kafka.FirstOffset
@@ -93,7 +114,7 @@ func (c GroupConfig) withDefaults() GroupConfig {
 }
 
 // Validate reports every problem of c (after defaults), each naming its field.
-func (c GroupConfig) Validate() error {
+func (c Config) Validate() error {
 	c = c.withDefaults()
 	var errs []error
 	add := func(bad bool, format string, args ...any) {
@@ -107,16 +128,22 @@ func (c GroupConfig) Validate() error {
 	for i, t := range c.Topics {
 		add(t == "", "Topics[%d]: empty", i)
 	}
-	add(c.MaxInFlight < 0, "MaxInFlight: %d is negative", c.MaxInFlight)
+	add(c.PartitionWindow < 0, "PartitionWindow: %d is negative", c.PartitionWindow)
 	for _, d := range []struct {
 		name string
 		d    time.Duration
 	}{{"CommitInterval", c.CommitInterval}, {"DrainTimeout", c.DrainTimeout}, {"HeartbeatInterval", c.HeartbeatInterval},
-		{"SessionTimeout", c.SessionTimeout}, {"RebalanceTimeout", c.RebalanceTimeout}, {"JoinGroupBackoff", c.JoinGroupBackoff}} {
+		{"SessionTimeout", c.SessionTimeout}, {"RebalanceTimeout", c.RebalanceTimeout}, {"JoinGroupBackoff", c.JoinGroupBackoff},
+		{"StallTimeout", c.StallTimeout}} {
 		add(d.d < 0, "%s: %v is negative", d.name, d.d)
 	}
 	add(c.StartOffset != kafka.FirstOffset && c.StartOffset != kafka.LastOffset,
 		"StartOffset: %d is neither kafka.FirstOffset nor kafka.LastOffset", c.StartOffset)
+	for _, t := range slices.Sorted(maps.Keys(c.StartOffsets)) {
+		o := c.StartOffsets[t]
+		add(o != kafka.FirstOffset && o != kafka.LastOffset, "StartOffsets[%s]: %d is neither kafka.FirstOffset nor kafka.LastOffset", t, o)
+		add(!slices.Contains(c.Topics, t), "StartOffsets[%s]: not one of Topics", t)
+	}
 	add(c.HeartbeatInterval >= c.SessionTimeout, "HeartbeatInterval: %v is not below SessionTimeout (%v)",
 		c.HeartbeatInterval, c.SessionTimeout)
 	add(c.DrainTimeout >= min(c.SessionTimeout, c.RebalanceTimeout),
@@ -124,7 +151,15 @@ func (c GroupConfig) Validate() error {
 	return errors.Join(errs...)
 }
 
-// RunGroup consumes cfg.Topics in group cfg.GroupID until ctx is cancelled, then drains
+// startOffset is where a partition of topic without a committed offset starts.
+func (c *Config) startOffset(topic string) int64 {
+	if o, ok := c.StartOffsets[topic]; ok {
+		return o
+	}
+	return c.StartOffset
+}
+
+// Run consumes cfg.Topics in group cfg.GroupID until ctx is cancelled, then drains
 // (DrainTimeout), commits what is done, leaves the group and returns nil. It returns an
 // error for an invalid config or an authorization failure; other errors joining the group
 // are logged and retried.
@@ -151,12 +186,12 @@ func (c GroupConfig) Validate() error {
 //
 // Each partition is read by a kafka.Reader without GroupID rather than a kafka.Conn:
 // the Reader finds the leader, follows leader changes, retries and prefetches.
-func RunGroup(ctx context.Context, cfg GroupConfig, h Handler) error {
+func Run(ctx context.Context, cfg Config, h Handler) error {
 	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("processor: invalid group config: %w", err)
+		return fmt.Errorf("group: invalid config: %w", err)
 	}
 	if h == nil {
-		return errors.New("processor: RunGroup: nil Handler")
+		return errors.New("group: Run: nil Handler")
 	}
 	cfg = cfg.withDefaults()
 	log := cfg.Logger.With(zap.String("group", cfg.GroupID))
@@ -169,7 +204,7 @@ func RunGroup(ctx context.Context, cfg GroupConfig, h Handler) error {
 		Logger:                zapKafkaLogger(log, zapcore.DebugLevel), ErrorLogger: zapKafkaLogger(log, zapcore.WarnLevel),
 	})
 	if err != nil {
-		return fmt.Errorf("processor: consumer group %s: %w", cfg.GroupID, err)
+		return fmt.Errorf("consumer group %s: %w", cfg.GroupID, err)
 	}
 	for failures := 0; ; {
 		gen, err := cg.Next(ctx)
@@ -179,7 +214,7 @@ func RunGroup(ctx context.Context, cfg GroupConfig, h Handler) error {
 		if err != nil {
 			if fatalGroupError(err) {
 				cg.Close()
-				return fmt.Errorf("processor: consumer group %s: %w", cfg.GroupID, err)
+				return fmt.Errorf("consumer group %s: %w", cfg.GroupID, err)
 			}
 			failures++
 			log.Warn("joining the consumer group failed; retrying", zap.Error(err), zap.Int("failures", failures))

@@ -1,9 +1,13 @@
-package processor
+package group
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
 // Tracker tracks the messages of one partition that were handed out, in offset
-// order, and which of them are done. Committable is the offset to commit: the
+// order, and which of them are done (or given back, or abandoned: unfinished, but no
+// longer worked on by this member). Committable is the offset to commit: the
 // lowest offset not done, or one past the last message added when all are done
 // (Kafka's committed offset is the next offset to read, so committing N
 // acknowledges everything below N).
@@ -24,11 +28,24 @@ type Tracker struct {
 	n    int             // entries in the window
 	next int64           // Committable when the window is empty
 	last int64           // last offset added, or next-1 before any
+
+	popped   int64 // done entries popped off the window, ever
+	doneIn   int   // done entries still in the window (behind an unfinished one)
+	released int   // given-back or abandoned entries in the window
 }
+
+type entryState uint8
+
+const (
+	pending  entryState = iota // handed out, no outcome yet
+	done                       // finished
+	released                   // given back or abandoned: unfinished, not worked on
+)
 
 type trackedOffset struct {
 	offset int64
-	done   bool
+	since  int64 // unix nanoseconds from which the message is expected to finish
+	state  entryState
 }
 
 // NewTracker returns a tracker for a partition read from start, the committed
@@ -39,10 +56,11 @@ func NewTracker(start int64) *Tracker {
 	return &Tracker{next: start, last: start - 1}
 }
 
-// Add records that the message at offset was handed out. Offsets must increase;
-// gaps are allowed. An offset at or below one already added (or below a
-// non-negative start) is ignored and Add reports false.
-func (t *Tracker) Add(offset int64) bool {
+// Add records that the message at offset was handed out, expected to finish from
+// since on (its hand-out time, or later for a message that waits on purpose).
+// Offsets must increase; gaps are allowed. An offset at or below one already added
+// (or below a non-negative start) is ignored and Add reports false.
+func (t *Tracker) Add(offset int64, since time.Time) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if offset < 0 || offset <= t.last || (t.next >= 0 && offset < t.next) {
@@ -51,29 +69,94 @@ func (t *Tracker) Add(offset int64) bool {
 	if t.n == len(t.ring) {
 		t.grow()
 	}
-	t.ring[(t.head+t.n)&(len(t.ring)-1)] = trackedOffset{offset: offset}
+	t.ring[(t.head+t.n)&(len(t.ring)-1)] = trackedOffset{offset: offset, since: since.UnixNano()}
 	t.n++
 	t.last = offset
 	t.next = offset + 1
 	return true
 }
 
-// Done marks the message at offset as done, in any order. It reports false,
-// and changes nothing, for an offset that was never added, that is already
-// done, or that Committable has already passed.
+// Done marks the pending message at offset as done, in any order. It reports
+// false, and changes nothing, for an offset that was never added, that already
+// has an outcome (done, given back, abandoned), or that Committable has passed.
 func (t *Tracker) Done(offset int64) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	i, ok := t.find(offset)
-	if !ok || t.at(i).done {
+	if !ok || t.at(i).state != pending {
 		return false
 	}
-	t.at(i).done = true
-	for t.n > 0 && t.at(0).done { // pop the done prefix
+	t.at(i).state = done
+	t.doneIn++
+	for t.n > 0 && t.at(0).state == done { // pop the done prefix
 		t.head = (t.head + 1) & (len(t.ring) - 1)
 		t.n--
+		t.doneIn--
+		t.popped++
 	}
 	return true
+}
+
+// GiveBack marks the pending message at offset as unfinished for good: Committable
+// never passes it. It reports false, and changes nothing, for an offset that is not
+// pending.
+func (t *Tracker) GiveBack(offset int64) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	i, ok := t.find(offset)
+	if !ok || t.at(i).state != pending {
+		return false
+	}
+	t.at(i).state = released
+	t.released++
+	return true
+}
+
+// Abandon gives back every pending message at once and returns how many there were.
+func (t *Tracker) Abandon() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := 0
+	for i := 0; i < t.n; i++ {
+		if e := t.at(i); e.state == pending {
+			e.state = released
+			n++
+		}
+	}
+	t.released += n
+	return n
+}
+
+// Pending returns the messages handed out that have no outcome yet.
+func (t *Tracker) Pending() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.n - t.doneIn - t.released
+}
+
+// Finished returns how many messages were finished and popped off the window ever,
+// and how many finished ones still wait in the window behind an unfinished one.
+func (t *Tracker) Finished() (popped int64, waiting int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.popped, t.doneIn
+}
+
+// Oldest returns the pending message expected to finish the longest ago: its offset
+// and since. ok is false when nothing is pending. It scans the window.
+func (t *Tracker) Oldest() (offset int64, since time.Time, ok bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var best *trackedOffset
+	for i := 0; i < t.n; i++ {
+		if e := t.at(i); e.state == pending && (best == nil || e.since < best.since) {
+			best = e
+		}
+	}
+	if best == nil {
+		return 0, time.Time{}, false
+	}
+	return best.offset, time.Unix(0, best.since), true
 }
 
 // Committable returns the offset to commit: the lowest offset added and not

@@ -1,9 +1,10 @@
-package processor
+package group
 
 import (
 	"math/rand/v2"
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestTracker(t *testing.T) {
@@ -60,7 +61,7 @@ func TestTracker(t *testing.T) {
 			for i, s := range tt.steps {
 				var ok bool
 				if s.op == "add" {
-					ok = tr.Add(s.offset)
+					ok = tr.Add(s.offset, time.Time{})
 				} else {
 					ok = tr.Done(s.offset)
 				}
@@ -121,7 +122,7 @@ func TestTrackerRandomAgainstModel(t *testing.T) {
 				if rng.IntN(8) == 0 {
 					next += 1 + rng.Int64N(5)
 				}
-				if !tr.Add(next) {
+				if !tr.Add(next, time.Time{}) {
 					t.Fatalf("seed %d step %d: Add(%d) = false", seed, step, next)
 				}
 				m.added = append(m.added, next)
@@ -162,7 +163,7 @@ func TestTrackerConcurrentDone(t *testing.T) {
 	const n = 10000
 	tr := NewTracker(0)
 	for o := int64(0); o < n; o++ {
-		tr.Add(o)
+		tr.Add(o, time.Time{})
 	}
 	var wg sync.WaitGroup
 	for w := int64(0); w < 8; w++ {
@@ -201,4 +202,46 @@ func removeOffset(s []int64, v int64) []int64 {
 		}
 	}
 	return s
+}
+
+func TestTrackerOutcomes(t *testing.T) {
+	t.Parallel()
+	base := time.Unix(1000, 0)
+	tr := NewTracker(10)
+	for o := int64(10); o < 20; o++ {
+		tr.Add(o, base.Add(time.Duration(o)*time.Second))
+	}
+	if !tr.GiveBack(12) || tr.GiveBack(12) || tr.Done(12) {
+		t.Fatal("a message has one outcome: give back once, then neither given back nor done again")
+	}
+	for _, o := range []int64{10, 11, 13, 14, 15} {
+		if !tr.Done(o) {
+			t.Fatalf("Done(%d) = false", o)
+		}
+	}
+	if got := tr.Committable(); got != 12 {
+		t.Fatalf("Committable() = %d, want 12: never past a message given back", got)
+	}
+	if popped, waiting := tr.Finished(); popped != 2 || waiting != 3 {
+		t.Fatalf("Finished() = %d popped, %d waiting; want 2 (10, 11) and 3 (13-15 behind 12)", popped, waiting)
+	}
+	if got := tr.Pending(); got != 4 {
+		t.Fatalf("Pending() = %d, want 4 (16-19)", got)
+	}
+	if off, since, ok := tr.Oldest(); !ok || off != 16 || !since.Equal(base.Add(16*time.Second)) {
+		t.Fatalf("Oldest() = %d, %v, %v; want 16 (12 is given back, not pending)", off, since, ok)
+	}
+	tr.Add(20, base) // expected earlier than the others (since need not follow offsets)
+	if off, _, _ := tr.Oldest(); off != 20 {
+		t.Fatalf("Oldest() = %d, want 20, the smallest since", off)
+	}
+	if n := tr.Abandon(); n != 5 {
+		t.Fatalf("Abandon() = %d, want the 5 pending (16-20)", n)
+	}
+	if tr.Done(17) || tr.Pending() != 0 || tr.Abandon() != 0 {
+		t.Fatal("after Abandon a late Done must change nothing, and nothing is pending")
+	}
+	if _, _, ok := tr.Oldest(); ok {
+		t.Fatal("Oldest() found a pending message after Abandon")
+	}
 }

@@ -1,4 +1,4 @@
-package processor
+package group
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 )
 
 // generation is one generation of the group as seen by this member: its partitions and
-// their trackers. Nothing of it outlives the generation: a late done only updates a
+// their trackers. Nothing of it outlives the generation: a late ack only updates a
 // tracker that nobody commits from any more.
 type generation struct {
 	// abandon is done once the generation's drain is over (finished or timed out): work
@@ -21,7 +21,7 @@ type generation struct {
 	abandon context.Context
 	cancel  context.CancelFunc
 
-	cfg     *GroupConfig
+	cfg     *Config
 	h       Handler
 	gen     *kafka.Generation
 	log     *zap.Logger
@@ -30,24 +30,29 @@ type generation struct {
 }
 
 type ownedPartition struct {
-	topic     string
-	id        int
-	start     int64                   // the assigned offset; negative: no committed offset
-	tracker   atomic.Pointer[Tracker] // set once the start offset is resolved
-	failed    atomic.Int64            // offset the Handler failed on; math.MaxInt64: none
-	hwm       atomic.Int64            // high-water mark of the last fetch
-	wake      chan struct{}           // capacity 1: a message finished
-	stopped   chan struct{}           // closed when the fetch loop hands out nothing more
-	committed int64                   // owned by the committer
+	topic   string
+	id      int
+	start   int64                   // the assigned offset; negative: no committed offset
+	tracker atomic.Pointer[Tracker] // set once the start offset is resolved
+	failed  atomic.Int64            // lowest offset given back; math.MaxInt64: none
+	hwm     atomic.Int64            // high-water mark of the last fetch
+	wake    chan struct{}           // capacity 1: a message finished or was given back
+	stopped chan struct{}           // closed when the fetch loop hands out nothing more
+
+	// Owned by the committer.
+	committed      int64 // the last offset committed (or assigned)
+	poppedAtCommit int64 // Tracker.Finished's popped count at that commit (0 at the assigned offset)
+	stalledAt      int64 // offset reported stalled; -1: not stalled
+	reportedOldest bool  // OnOldest was called for this partition
 }
 
-func startGeneration(ctx context.Context, cfg *GroupConfig, h Handler, log *zap.Logger, gen *kafka.Generation) {
+func startGeneration(ctx context.Context, cfg *Config, h Handler, log *zap.Logger, gen *kafka.Generation) {
 	g := &generation{cfg: cfg, h: h, gen: gen, changed: make(chan struct{}, 1),
 		log: log.With(zap.Int32("generation", gen.ID))}
 	g.abandon, g.cancel = context.WithCancel(context.Background())
 	for topic, assigned := range gen.Assignments {
 		for _, a := range assigned {
-			p := &ownedPartition{topic: topic, id: a.ID, start: a.Offset, committed: a.Offset,
+			p := &ownedPartition{topic: topic, id: a.ID, start: a.Offset, committed: a.Offset, stalledAt: -1,
 				wake: make(chan struct{}, 1), stopped: make(chan struct{})}
 			p.failed.Store(math.MaxInt64)
 			g.parts = append(g.parts, p)
@@ -60,7 +65,7 @@ func startGeneration(ctx context.Context, cfg *GroupConfig, h Handler, log *zap.
 	gen.Start(func(gctx context.Context) { g.bound(ctx, gctx, g.commitLoop) })
 }
 
-// bound runs fn with a context done when either the generation or RunGroup's ctx is.
+// bound runs fn with a context done when either the generation or Run's ctx is.
 func (g *generation) bound(ctx, gctx context.Context, fn func(context.Context)) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -86,43 +91,98 @@ func (g *generation) consume(ctx context.Context, p *ownedPartition) {
 	defer r.Close()                  // drops what the reader prefetched
 	defer stop()                     // first: the drain need not wait for the reader to close
 	_ = r.SetOffset(t.Committable()) // fails only on a closed reader
+	// A message given back ends the partition's part in this generation: pctx is
+	// cancelled then.
+	pctx, pcancel := context.WithCancel(ctx)
+	defer pcancel()
+	hctx := context.WithValue(pctx, abandonKey{}, g.abandon)
+	givenBack := func() bool {
+		off := p.failed.Load()
+		if off == math.MaxInt64 {
+			return false
+		}
+		if ctx.Err() == nil {
+			log.Error("a message was given back: the partition stops for this generation and the message will be read again",
+				zap.Int64("offset", off))
+			sleepOrDone(ctx, g.cfg.JoinGroupBackoff)
+		}
+		return true
+	}
 	for {
-		for t.InFlight() >= g.cfg.MaxInFlight {
+		for t.InFlight() >= g.cfg.PartitionWindow {
 			select {
-			case <-ctx.Done():
+			case <-pctx.Done():
+				givenBack()
 				return
 			case <-p.wake:
 			}
 		}
-		m, err := r.FetchMessage(ctx)
-		if ctx.Err() != nil {
+		m, err := r.FetchMessage(pctx)
+		if pctx.Err() != nil {
+			givenBack()
 			return
 		}
 		if err != nil {
 			log.Warn("fetching failed; retrying", zap.Error(err))
-			sleepOrDone(ctx, time.Second)
+			sleepOrDone(pctx, time.Second)
 			continue
 		}
 		p.hwm.Store(m.HighWaterMark)
-		if !t.Add(m.Offset) {
+		if !g.cfg.Room.take(pctx) {
+			givenBack()
+			return // not added: read again by whoever owns the partition next
+		}
+		since := time.Now()
+		if g.cfg.NotBefore != nil {
+			if nb := g.cfg.NotBefore(&m); nb.After(since) {
+				since = nb
+			}
+		}
+		if !t.Add(m.Offset, since) {
+			g.cfg.Room.give(1)
 			continue // below the start offset: already committed
 		}
-		offset := m.Offset
-		done := func() {
-			if t.Done(offset) {
-				wakeUp(p.wake)
-				wakeUp(g.changed)
-			}
-		}
-		if err := g.h(context.WithValue(ctx, abandonKey{}, g.abandon), m, done); err != nil {
-			p.failed.Store(offset)
-			if ctx.Err() == nil {
-				log.Error("handler failed: the partition stops for this generation and the message will be read again",
-					zap.Int64("offset", offset), zap.Error(err))
-				sleepOrDone(ctx, g.cfg.JoinGroupBackoff)
-			}
+		g.inFlight(1)
+		g.h(hctx, m, g.ack(t, p, m.Offset, pcancel))
+		if givenBack() {
 			return
 		}
+	}
+}
+
+// ack returns the Ack of the message at offset of p.
+func (g *generation) ack(t *Tracker, p *ownedPartition, offset int64, stopFetching context.CancelFunc) Ack {
+	return func(err error) {
+		if err == nil {
+			if !t.Done(offset) {
+				return
+			}
+		} else {
+			if !t.GiveBack(offset) {
+				return
+			}
+			for cur := p.failed.Load(); offset < cur && !p.failed.CompareAndSwap(cur, offset); cur = p.failed.Load() {
+			}
+			stopFetching()
+		}
+		g.release(1)
+		wakeUp(p.wake)
+		wakeUp(g.changed)
+	}
+}
+
+// release frees the slots of n messages that got their outcome or were abandoned.
+func (g *generation) release(n int) {
+	if n == 0 {
+		return
+	}
+	g.cfg.Room.give(n)
+	g.inFlight(-n)
+}
+
+func (g *generation) inFlight(delta int) {
+	if g.cfg.OnInFlight != nil {
+		g.cfg.OnInFlight(delta)
 	}
 }
 
@@ -133,6 +193,7 @@ func (g *generation) resolve(ctx context.Context, p *ownedPartition, log *zap.Lo
 	if p.start >= 0 {
 		return p.start
 	}
+	want := g.cfg.startOffset(p.topic)
 	for _, broker := range g.cfg.Brokers {
 		conn, err := g.cfg.Dialer.DialLeader(ctx, "tcp", broker, p.topic, p.id)
 		if err != nil {
@@ -141,18 +202,18 @@ func (g *generation) resolve(ctx context.Context, p *ownedPartition, log *zap.Lo
 		_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
 		first, last, err := conn.ReadOffsets()
 		_ = conn.Close()
-		if err == nil && p.start == kafka.LastOffset {
+		if err == nil && want == kafka.LastOffset {
 			return last
 		} else if err == nil {
 			return first
 		}
 	}
-	log.Warn("could not resolve the start offset", zap.Int64("start", p.start))
-	return p.start
+	log.Warn("could not resolve the start offset", zap.Int64("start", want))
+	return want
 }
 
-// commitLoop commits every CommitInterval; when the generation ends it drains and makes
-// the generation's last commit.
+// commitLoop commits every CommitInterval; when the generation ends it drains, abandons
+// what is left and makes the generation's last commit.
 func (g *generation) commitLoop(ctx context.Context) {
 	tick := time.NewTicker(g.cfg.CommitInterval)
 	defer tick.Stop()
@@ -163,7 +224,13 @@ func (g *generation) commitLoop(ctx context.Context) {
 		case <-ctx.Done():
 			g.drain(tick.C)
 			g.cancel() // what is still in flight is abandoned: it will be read again
+			for _, p := range g.parts {
+				if t := p.tracker.Load(); t != nil {
+					g.release(t.Abandon())
+				}
+			}
 			g.commit(true)
+			g.end()
 			g.log.Info("generation ended")
 			return
 		}
@@ -171,7 +238,7 @@ func (g *generation) commitLoop(ctx context.Context) {
 }
 
 // drain waits, up to DrainTimeout, until no fetch loop can hand out a message and every
-// message handed out is done (or, after a Handler error, every message before it).
+// message handed out is done (or, after a message was given back, every message before it).
 func (g *generation) drain(tick <-chan time.Time) {
 	deadline := time.NewTimer(g.cfg.DrainTimeout)
 	defer deadline.Stop()
@@ -201,22 +268,28 @@ func (g *generation) drained() bool {
 	return true
 }
 
-// commit commits, in one request, the committable offset of every partition that advanced.
+// commit commits, in one request, the committable offset of every partition that
+// advanced, and reports each partition's lags and stall state.
 func (g *generation) commit(last bool) {
 	offsets := map[string]map[int]int64{}
 	var advanced []*ownedPartition
+	popped := make(map[*ownedPartition]int64, len(g.parts))
+	now := time.Now()
 	for _, p := range g.parts {
 		t := p.tracker.Load()
 		if t == nil {
 			continue
 		}
+		n, waiting := t.Finished()
 		off := min(t.Committable(), p.failed.Load())
+		popped[p] = n
 		if hwm := p.hwm.Load(); g.cfg.OnLag != nil && hwm > 0 && off >= 0 {
 			g.cfg.OnLag(p.topic, p.id, max(hwm-off, 0))
 		}
-		if g.cfg.OnCommitLag != nil && off >= 0 && p.committed >= 0 {
-			g.cfg.OnCommitLag(p.topic, p.id, max(off-p.committed, 0))
+		if g.cfg.OnCommitLag != nil {
+			g.cfg.OnCommitLag(p.topic, p.id, n-p.poppedAtCommit+int64(waiting))
 		}
+		g.watch(p, t, now)
 		if off < 0 || off <= p.committed {
 			continue
 		}
@@ -236,6 +309,7 @@ func (g *generation) commit(last bool) {
 	}
 	for _, p := range advanced {
 		p.committed = offsets[p.topic][p.id]
+		p.poppedAtCommit = popped[p]
 		if g.cfg.OnCommit != nil {
 			g.cfg.OnCommit(p.topic, p.id, p.committed)
 		}
@@ -243,17 +317,50 @@ func (g *generation) commit(last bool) {
 	g.log.Debug("committed", zap.Any("offsets", offsets), zap.Bool("last", last))
 }
 
-type abandonKey struct{}
-
-// Abandoned returns, from a Handler's ctx, a context that is done once the message's
-// generation has drained: a stage that hands a message's work to something asynchronous
-// (the sink) gives it this context, so that work left over after a drain that timed out
-// is dropped rather than done while another member owns the partition. Handler's ctx
-// itself is done earlier, when the generation stops fetching, so that waits end quickly.
-// Outside a Handler it returns a context that is never done.
-func Abandoned(ctx context.Context) context.Context {
-	if a, ok := ctx.Value(abandonKey{}).(context.Context); ok {
-		return a
+// watch reports the age of p's oldest unfinished message, and a stall once it is older
+// than StallTimeout.
+func (g *generation) watch(p *ownedPartition, t *Tracker, now time.Time) {
+	off, since, ok := t.Oldest()
+	age := time.Duration(0)
+	if ok {
+		age = max(now.Sub(since), 0)
 	}
-	return context.Background()
+	if g.cfg.OnOldest != nil {
+		g.cfg.OnOldest(p.topic, p.id, age)
+		p.reportedOldest = true
+	}
+	switch stalled := ok && age > g.cfg.StallTimeout; {
+	case stalled && p.stalledAt != off:
+		g.log.Error("partition stalled: its oldest unfinished message is older than the stall timeout",
+			zap.String("topic", p.topic), zap.Int("partition", p.id), zap.Int64("offset", off),
+			zap.Duration("age", age), zap.Duration("stall_timeout", g.cfg.StallTimeout))
+		p.stalledAt = off
+		if g.cfg.OnStall != nil {
+			g.cfg.OnStall(p.topic, p.id, off, age, true)
+		}
+	case !stalled && p.stalledAt >= 0:
+		g.log.Info("partition no longer stalled", zap.String("topic", p.topic), zap.Int("partition", p.id),
+			zap.Int64("offset", p.stalledAt))
+		g.unstall(p)
+	}
+}
+
+func (g *generation) unstall(p *ownedPartition) {
+	if g.cfg.OnStall != nil {
+		g.cfg.OnStall(p.topic, p.id, p.stalledAt, 0, false)
+	}
+	p.stalledAt = -1
+}
+
+// end clears what the generation reported of its partitions: it holds none of their
+// messages any more.
+func (g *generation) end() {
+	for _, p := range g.parts {
+		if p.stalledAt >= 0 {
+			g.unstall(p)
+		}
+		if p.reportedOldest {
+			g.cfg.OnOldest(p.topic, p.id, 0)
+		}
+	}
 }

@@ -1,4 +1,4 @@
-package processor
+package group
 
 import (
 	"context"
@@ -15,9 +15,11 @@ import (
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 )
 
-// groupHarness is one in-process Kafka with one topic, for RunGroup tests.
+// groupHarness is one in-process Kafka with one topic, for Run tests.
 type groupHarness struct {
 	t       *testing.T
 	brokers []string
@@ -56,12 +58,12 @@ func (gh *groupHarness) produce(n int) {
 	gh.end += int64(n)
 }
 
-func (gh *groupHarness) config(group string) GroupConfig {
+func (gh *groupHarness) config(group string) Config {
 	log := zap.NewNop()
 	if os.Getenv("GROUP_TEST_LOGS") != "" {
 		log, _ = zap.NewDevelopment()
 	}
-	return GroupConfig{Brokers: gh.brokers, GroupID: group, Topics: []string{gh.topic}, Logger: log,
+	return Config{Brokers: gh.brokers, GroupID: group, Topics: []string{gh.topic}, Logger: log,
 		CommitInterval: 50 * time.Millisecond, DrainTimeout: time.Second, HeartbeatInterval: 100 * time.Millisecond,
 		SessionTimeout: 3 * time.Second, RebalanceTimeout: 3 * time.Second, JoinGroupBackoff: 100 * time.Millisecond}
 }
@@ -91,11 +93,11 @@ func (gh *groupHarness) committed(group string) map[int]int64 {
 	return out
 }
 
-// run starts RunGroup; the returned func cancels it and returns its error.
-func (gh *groupHarness) run(cfg GroupConfig, h Handler) (stop func() error) {
+// run starts Run; the returned func cancels it and returns its error.
+func (gh *groupHarness) run(cfg Config, h Handler) (stop func() error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
-	go func() { errc <- RunGroup(ctx, cfg, h) }()
+	go func() { errc <- Run(ctx, cfg, h) }()
 	var once sync.Once
 	var err error
 	stop = func() error {
@@ -104,7 +106,7 @@ func (gh *groupHarness) run(cfg GroupConfig, h Handler) (stop func() error) {
 			select {
 			case err = <-errc:
 			case <-time.After(15 * time.Second):
-				gh.t.Fatal("RunGroup did not return 15s after cancel")
+				gh.t.Fatal("Run did not return 15s after cancel")
 			}
 		})
 		return err
@@ -127,7 +129,7 @@ type groupMsg struct {
 	o int64
 }
 
-// groupLedger records what one RunGroup handed out, finished and committed.
+// groupLedger records what one Run handed out, finished and committed.
 type groupLedger struct {
 	mu        sync.Mutex
 	handled   []groupMsg
@@ -142,16 +144,17 @@ func newGroupLedger() *groupLedger {
 
 // handler finishes each message after a random delay, in its own goroutine.
 func (l *groupLedger) handler(maxDelay time.Duration, hold func(groupMsg) bool) Handler {
-	return func(ctx context.Context, m kafka.Message, done func()) error {
+	return func(ctx context.Context, m kafka.Message, done Ack) {
 		id := groupMsg{m.Partition, m.Offset}
 		if want := fmt.Sprintf("%d/%d", m.Partition, m.Offset); string(m.Value) != want {
-			return fmt.Errorf("message %v has value %q", id, m.Value)
+			done(fmt.Errorf("message %v has value %q", id, m.Value))
+			return
 		}
 		l.mu.Lock()
 		l.handled = append(l.handled, id)
 		l.mu.Unlock()
 		if hold != nil && hold(id) {
-			return nil
+			return
 		}
 		l.inFlight.Add(1)
 		go func() {
@@ -160,9 +163,8 @@ func (l *groupLedger) handler(maxDelay time.Duration, hold func(groupMsg) bool) 
 			l.finished[id] = true
 			l.mu.Unlock()
 			l.inFlight.Add(-1)
-			done()
+			done(nil)
 		}()
-		return nil
 	}
 }
 
@@ -234,7 +236,7 @@ func TestGroupOutOfOrderDoneCommitsEndOffsets(t *testing.T) {
 		return l.finishedCount() == 3000 && l.committedAll(groupOffsetsEach(3, 1000))
 	})
 	if err := stop(); err != nil {
-		t.Fatalf("RunGroup: %v", err)
+		t.Fatalf("Run: %v", err)
 	}
 	if got := gh.committed("g2"); !groupOffsetsEqual(got, groupOffsetsEach(3, 1000)) {
 		t.Fatalf("committed offsets %v, want 1000 on each partition", got)
@@ -268,7 +270,7 @@ func TestGroupNeverCommitsPastAnUnfinishedMessage(t *testing.T) {
 		t.Fatalf("committed offsets %v, want %v", got, want)
 	}
 	if err := stop(); err != nil {
-		t.Fatalf("RunGroup: %v", err)
+		t.Fatalf("Run: %v", err)
 	}
 	if got := gh.committed("g3"); !groupOffsetsEqual(got, want) {
 		t.Fatalf("after shutdown: committed offsets %v, want %v", got, want)
@@ -279,7 +281,7 @@ func TestGroupNeverCommitsPastAnUnfinishedMessage(t *testing.T) {
 	stop = gh.run(cfg, l2.handler(time.Millisecond, nil))
 	gh.waitUntil("partition 0 is committed to its end after the restart", func() bool { return l2.committedAll(map[int]int64{0: 1000}) })
 	if err := stop(); err != nil {
-		t.Fatalf("RunGroup after restart: %v", err)
+		t.Fatalf("Run after restart: %v", err)
 	}
 	got := l2.handledOf(0)
 	if len(got) != 500 || got[0] != 500 || got[499] != 999 {
@@ -295,7 +297,7 @@ func TestGroupCrashAndRestartSkipsNothing(t *testing.T) {
 	gh := newGroupHarness(t, 3)
 	gh.produce(1000)
 	cfg := gh.config("g4")
-	cfg.MaxInFlight = 20
+	cfg.PartitionWindow = 20
 	cfg.DrainTimeout = time.Millisecond // next to a crash: almost nothing drains
 
 	l1 := newGroupLedger()
@@ -303,7 +305,7 @@ func TestGroupCrashAndRestartSkipsNothing(t *testing.T) {
 	gh.waitUntil("a third of the messages are finished", func() bool { return l1.finishedCount() >= 1000 })
 	inFlight := l1.inFlight.Load()
 	if err := stop(); err != nil {
-		t.Fatalf("RunGroup: %v", err)
+		t.Fatalf("Run: %v", err)
 	}
 	l1.mu.Lock()
 	before := make(map[groupMsg]bool, len(l1.finished)) // what finished before the crash; later done calls are lost work
@@ -320,7 +322,7 @@ func TestGroupCrashAndRestartSkipsNothing(t *testing.T) {
 	stop = gh.run(cfg, l2.handler(time.Millisecond, nil))
 	gh.waitUntil("every partition is committed to its end", func() bool { return l2.committedAll(groupOffsetsEach(3, 1000)) })
 	if err := stop(); err != nil {
-		t.Fatalf("RunGroup after restart: %v", err)
+		t.Fatalf("Run after restart: %v", err)
 	}
 	l2.mu.Lock()
 	defer l2.mu.Unlock()
@@ -350,16 +352,15 @@ type rebalanceLedger struct {
 
 func (r *rebalanceLedger) instance(name string) (Handler, func(string, int, int64)) {
 	r.finishedBy[name] = map[groupMsg]bool{}
-	h := func(ctx context.Context, m kafka.Message, done func()) error {
+	h := func(ctx context.Context, m kafka.Message, done Ack) {
 		id := groupMsg{m.Partition, m.Offset}
 		go func() {
 			time.Sleep(rand.N(4 * time.Millisecond))
 			r.mu.Lock()
 			r.finishedBy[name][id] = true
 			r.mu.Unlock()
-			done()
+			done(nil)
 		}()
-		return nil
 	}
 	onCommit := func(_ string, p int, o int64) {
 		r.mu.Lock()
@@ -388,18 +389,18 @@ func TestGroupRebalanceCommitsOnlyWhatEachInstanceFinished(t *testing.T) {
 	holdA.Store(true)
 	release := make(chan struct{}) // A's held done calls wait for it
 	hA, commitA := r.instance("A")
-	wrappedA := func(ctx context.Context, m kafka.Message, done func()) error {
+	wrappedA := func(ctx context.Context, m kafka.Message, done Ack) {
 		if holdA.Load() && m.Offset%50 == 49 {
 			go func() {
 				<-release
 				r.mu.Lock()
 				r.finishedBy["A"][groupMsg{m.Partition, m.Offset}] = true
 				r.mu.Unlock()
-				done() // a late done from a generation (and a RunGroup) that is over
+				done(nil) // a late ack from a generation (and a Run) that is over
 			}()
-			return nil
+			return
 		}
-		return hA(ctx, m, done)
+		hA(ctx, m, done)
 	}
 	hB, commitB := r.instance("B")
 	lastIs := func(o int64) func() bool {
@@ -425,7 +426,7 @@ func TestGroupRebalanceCommitsOnlyWhatEachInstanceFinished(t *testing.T) {
 	}
 
 	cfg := gh.config("g5")
-	cfg.MaxInFlight = 10
+	cfg.PartitionWindow = 10
 	cfg.DrainTimeout = 300 * time.Millisecond
 	gh.produce(300)
 	cfgA := cfg
@@ -445,13 +446,13 @@ func TestGroupRebalanceCommitsOnlyWhatEachInstanceFinished(t *testing.T) {
 		return len(r.finishedBy["A"])+len(r.finishedBy["B"]) >= 1800+900
 	})
 	if err := stopA(); err != nil {
-		t.Fatalf("RunGroup A: %v", err)
+		t.Fatalf("Run A: %v", err)
 	}
 	close(release)
 	gh.produce(300)
 	gh.waitUntil("every message is finished and committed", func() bool { return finishedAll(900)() && lastIs(900)() })
 	if err := stopB(); err != nil {
-		t.Fatalf("RunGroup B: %v", err)
+		t.Fatalf("Run B: %v", err)
 	}
 
 	r.mu.Lock()
@@ -472,12 +473,11 @@ func TestGroupShutdownDrainsInFlightMessages(t *testing.T) {
 	gh := newGroupHarness(t, 3)
 	gh.produce(100)
 	var mu sync.Mutex
-	var held []func()
-	h := func(ctx context.Context, m kafka.Message, done func()) error {
+	var held []Ack
+	h := func(ctx context.Context, m kafka.Message, done Ack) {
 		mu.Lock()
 		defer mu.Unlock()
 		held = append(held, done)
-		return nil
 	}
 	cfg := gh.config("g6")
 	cfg.DrainTimeout = 2 * time.Second
@@ -496,22 +496,22 @@ func TestGroupShutdownDrainsInFlightMessages(t *testing.T) {
 		mu.Lock()
 		defer mu.Unlock()
 		for i := len(held) - 1; i >= 0; i-- {
-			held[i]()
+			held[i](nil)
 		}
 	}()
 	start := time.Now()
 	if err := stop(); err != nil {
-		t.Fatalf("RunGroup: %v", err)
+		t.Fatalf("Run: %v", err)
 	}
 	if took := time.Since(start); took < 100*time.Millisecond {
-		t.Fatalf("RunGroup returned after %v, before the in-flight messages finished", took)
+		t.Fatalf("Run returned after %v, before the in-flight messages finished", took)
 	}
 	if got := gh.committed("g6"); !groupOffsetsEqual(got, groupOffsetsEach(3, 100)) {
 		t.Fatalf("committed offsets after shutdown %v, want 100 on each partition", got)
 	}
 }
 
-func TestGroupHandlerErrorRereadsTheMessage(t *testing.T) {
+func TestGroupGivenBackMessageIsReadAgain(t *testing.T) {
 	t.Parallel()
 	gh := newGroupHarness(t, 2)
 	gh.produce(50)
@@ -519,22 +519,23 @@ func TestGroupHandlerErrorRereadsTheMessage(t *testing.T) {
 	var failed atomic.Bool
 	var seen atomic.Int32 // times partition 1 offset 20 was handed out
 	inner := l.handler(time.Millisecond, nil)
-	h := func(ctx context.Context, m kafka.Message, done func()) error {
+	h := func(ctx context.Context, m kafka.Message, done Ack) {
 		if m.Partition == 1 && m.Offset == 20 {
 			seen.Add(1)
 		}
 		if m.Partition == 1 && m.Offset == 20 && failed.CompareAndSwap(false, true) {
-			done() // even if done was called, an error must not commit past the message
-			return errors.New("transient")
+			done(errors.New("transient"))
+			done(nil) // a second ack must not finish a message given back
+			return
 		}
-		return inner(ctx, m, done)
+		inner(ctx, m, done)
 	}
 	cfg := gh.config("g7")
 	cfg.OnCommit = l.onCommit
 	stop := gh.run(cfg, h)
 	gh.waitUntil("both partitions are committed to their ends", func() bool { return l.committedAll(groupOffsetsEach(2, 50)) })
 	if err := stop(); err != nil {
-		t.Fatalf("RunGroup: %v", err)
+		t.Fatalf("Run: %v", err)
 	}
 	if n := seen.Load(); !failed.Load() || n != 2 {
 		t.Fatalf("partition 1 offset 20 was handed out %d times, want twice (failed once, then read again)", n)
@@ -552,7 +553,7 @@ func TestGroupLastOffsetStartIsCommittedBeforeAnyMessage(t *testing.T) {
 	stop := gh.run(cfg, l.handler(time.Millisecond, nil))
 	gh.waitUntil("the resolved end offsets are committed", func() bool { return l.committedAll(groupOffsetsEach(2, 10)) })
 	if err := stop(); err != nil {
-		t.Fatalf("RunGroup: %v", err)
+		t.Fatalf("Run: %v", err)
 	}
 	gh.produce(5) // while no member runs: a restart must not skip these
 	l2 := newGroupLedger()
@@ -560,7 +561,7 @@ func TestGroupLastOffsetStartIsCommittedBeforeAnyMessage(t *testing.T) {
 	stop = gh.run(cfg, l2.handler(time.Millisecond, nil))
 	gh.waitUntil("the new messages are committed", func() bool { return l2.committedAll(groupOffsetsEach(2, 15)) })
 	if err := stop(); err != nil {
-		t.Fatalf("RunGroup after restart: %v", err)
+		t.Fatalf("Run after restart: %v", err)
 	}
 	if n := len(l.handledOf(0)) + len(l.handledOf(1)); n != 0 {
 		t.Fatalf("the first run handed out %d old messages, want none", n)
@@ -572,26 +573,26 @@ func TestGroupLastOffsetStartIsCommittedBeforeAnyMessage(t *testing.T) {
 	}
 }
 
-func TestGroupConfigValidate(t *testing.T) {
+func TestConfigValidate(t *testing.T) {
 	t.Parallel()
-	ok := GroupConfig{Brokers: []string{"b:9092"}, GroupID: "g", Topics: []string{"t"}}
+	ok := Config{Brokers: []string{"b:9092"}, GroupID: "g", Topics: []string{"t"}}
 	if err := ok.Validate(); err != nil {
 		t.Fatalf("Validate() of a minimal config: %v", err)
 	}
 	tests := []struct {
 		name   string
-		change func(*GroupConfig)
+		change func(*Config)
 		want   string
 	}{
-		{"no brokers", func(c *GroupConfig) { c.Brokers = nil }, "Brokers"},
-		{"no group", func(c *GroupConfig) { c.GroupID = "" }, "GroupID"},
-		{"no topics", func(c *GroupConfig) { c.Topics = nil }, "Topics"},
-		{"empty topic", func(c *GroupConfig) { c.Topics = []string{"t", ""} }, "Topics[1]"},
-		{"negative in-flight", func(c *GroupConfig) { c.MaxInFlight = -1 }, "MaxInFlight"},
-		{"negative interval", func(c *GroupConfig) { c.CommitInterval = -time.Second }, "CommitInterval"},
-		{"start offset", func(c *GroupConfig) { c.StartOffset = 42 }, "StartOffset"},
-		{"drain beyond session", func(c *GroupConfig) { c.DrainTimeout = time.Minute }, "DrainTimeout"},
-		{"heartbeat beyond session", func(c *GroupConfig) { c.HeartbeatInterval = time.Minute }, "HeartbeatInterval"},
+		{"no brokers", func(c *Config) { c.Brokers = nil }, "Brokers"},
+		{"no group", func(c *Config) { c.GroupID = "" }, "GroupID"},
+		{"no topics", func(c *Config) { c.Topics = nil }, "Topics"},
+		{"empty topic", func(c *Config) { c.Topics = []string{"t", ""} }, "Topics[1]"},
+		{"negative in-flight", func(c *Config) { c.PartitionWindow = -1 }, "PartitionWindow"},
+		{"negative interval", func(c *Config) { c.CommitInterval = -time.Second }, "CommitInterval"},
+		{"start offset", func(c *Config) { c.StartOffset = 42 }, "StartOffset"},
+		{"drain beyond session", func(c *Config) { c.DrainTimeout = time.Minute }, "DrainTimeout"},
+		{"heartbeat beyond session", func(c *Config) { c.HeartbeatInterval = time.Minute }, "HeartbeatInterval"},
 	}
 	for _, tt := range tests {
 		c := ok
@@ -599,8 +600,173 @@ func TestGroupConfigValidate(t *testing.T) {
 		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: Validate() = %v, want an error naming %s", tt.name, err, tt.want)
 		}
-		if err := RunGroup(context.Background(), c, func(context.Context, kafka.Message, func()) error { return nil }); err == nil {
-			t.Errorf("%s: RunGroup accepted an invalid config", tt.name)
+		if err := Run(context.Background(), c, func(context.Context, kafka.Message, Ack) {}); err == nil {
+			t.Errorf("%s: Run accepted an invalid config", tt.name)
 		}
+	}
+}
+
+func TestGroupRebalancesFreeEverySlot(t *testing.T) {
+	t.Parallel()
+	gh := newGroupHarness(t, 4)
+	room := NewRoom(10000)
+	var inFlight atomic.Int64
+	var handed, held atomic.Int64
+	// Some messages are never acked (a stage that loses track of one), some are given
+	// back late, the rest finish after a while: every generation ends with a drain that
+	// times out and leaves work behind.
+	h := func(ctx context.Context, m kafka.Message, ack Ack) {
+		handed.Add(1)
+		switch m.Offset % 7 {
+		case 3:
+			held.Add(1)
+		case 5:
+			go func() { <-Abandoned(ctx).Done(); ack(errors.New("given back after the drain")) }()
+		default:
+			go func() { time.Sleep(rand.N(20 * time.Millisecond)); ack(nil) }()
+		}
+	}
+	cfg := gh.config("free")
+	cfg.Room = room
+	cfg.DrainTimeout = 50 * time.Millisecond
+	cfg.OnInFlight = func(d int) { inFlight.Add(int64(d)) }
+	core, logs := observer.New(zapcore.InfoLevel)
+	cfg.Logger = zap.New(core)
+	ends := func() int { return logs.FilterMessage("generation ended").Len() }
+	gh.produce(50)
+	stopA := gh.run(cfg, h)
+	for i := 0; ends() < 20; i++ {
+		if i > 200 {
+			t.Fatalf("only %d generations ended after %d joins", ends(), i)
+		}
+		gh.produce(20)
+		stopB := gh.run(cfg, h) // joining and leaving rebalances A twice
+		time.Sleep(100 * time.Millisecond)
+		if err := stopB(); err != nil {
+			t.Fatalf("Run B: %v", err)
+		}
+	}
+	if err := stopA(); err != nil {
+		t.Fatalf("Run A: %v", err)
+	}
+	if held.Load() == 0 || handed.Load() < 100 {
+		t.Fatalf("%d messages handed out, %d never acked: the test proves nothing", handed.Load(), held.Load())
+	}
+	if n := room.Held(); n != 0 {
+		t.Fatalf("after %d generations the room holds %d slots, want 0", ends(), n)
+	}
+	if n := inFlight.Load(); n != 0 {
+		t.Fatalf("after %d generations in-flight is %d, want 0", ends(), n)
+	}
+}
+
+func TestGroupCommitLagCountsFinishedBehindAStuckMessage(t *testing.T) {
+	t.Parallel()
+	gh := newGroupHarness(t, 1)
+	gh.produce(16)
+	cfg := gh.config("lag")
+	var lag atomic.Int64
+	cfg.OnCommitLag = func(_ string, _ int, l int64) { lag.Store(l) }
+	var stuck Ack
+	var mu sync.Mutex
+	gh.run(cfg, func(ctx context.Context, m kafka.Message, ack Ack) {
+		if m.Offset == 0 {
+			mu.Lock()
+			stuck = ack
+			mu.Unlock()
+			return
+		}
+		ack(nil)
+	})
+	gh.waitUntil("commit_lag reads the 15 finished messages behind offset 0", func() bool { return lag.Load() == 15 })
+	mu.Lock()
+	stuck(nil)
+	mu.Unlock()
+	gh.waitUntil("commit_lag falls to 0 once everything is committed", func() bool { return lag.Load() == 0 })
+	if got := gh.committed("lag"); got[0] != 16 {
+		t.Fatalf("committed %v, want 16", got)
+	}
+}
+
+func TestGroupReportsAStalledPartition(t *testing.T) {
+	t.Parallel()
+	gh := newGroupHarness(t, 2)
+	gh.produce(5)
+	cfg := gh.config("stall")
+	cfg.StallTimeout = 300 * time.Millisecond
+	// Partition 1's messages are due in an hour (a retry): not a stall while they wait.
+	cfg.NotBefore = func(m *kafka.Message) time.Time {
+		if m.Partition == 1 {
+			return time.Now().Add(time.Hour)
+		}
+		return time.Time{}
+	}
+	type stall struct {
+		p       int
+		offset  int64
+		stalled bool
+	}
+	stalls := make(chan stall, 100)
+	var oldest [2]atomic.Int64
+	cfg.OnStall = func(_ string, p int, off int64, _ time.Duration, s bool) { stalls <- stall{p, off, s} }
+	cfg.OnOldest = func(_ string, p int, age time.Duration) { oldest[p].Store(int64(age)) }
+	var mu sync.Mutex
+	var stuck Ack
+	gh.run(cfg, func(ctx context.Context, m kafka.Message, ack Ack) {
+		if m.Partition == 0 && m.Offset == 2 {
+			mu.Lock()
+			stuck = ack
+			mu.Unlock()
+			return
+		}
+		if m.Partition == 1 {
+			return // waits "an hour"
+		}
+		ack(nil)
+	})
+	select {
+	case s := <-stalls:
+		if s != (stall{0, 2, true}) {
+			t.Fatalf("first stall report %+v, want partition 0 offset 2 stalled", s)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no stall reported for a message unfinished past the stall timeout")
+	}
+	if a := time.Duration(oldest[0].Load()); a < cfg.StallTimeout {
+		t.Fatalf("oldest unfinished on partition 0 is %v, want over the stall timeout", a)
+	}
+	if a := oldest[1].Load(); a != 0 {
+		t.Fatalf("oldest unfinished on partition 1 is %v, want 0: its messages are not due yet", time.Duration(a))
+	}
+	mu.Lock()
+	stuck(nil)
+	mu.Unlock()
+	select {
+	case s := <-stalls:
+		if s != (stall{0, 2, false}) {
+			t.Fatalf("stall report %+v, want partition 0 no longer stalled", s)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the stall was not cleared once the message finished")
+	}
+}
+
+func TestGroupStartOffsetsPerTopic(t *testing.T) {
+	t.Parallel()
+	gh := newGroupHarness(t, 1)
+	gh.produce(10)
+	l := newGroupLedger()
+	cfg := gh.config("start")
+	cfg.StartOffsets = map[string]int64{gh.topic: kafka.LastOffset} // StartOffset stays FirstOffset
+	cfg.OnCommit = l.onCommit
+	stop := gh.run(cfg, l.handler(time.Millisecond, nil))
+	gh.waitUntil("the end offset is committed", func() bool { return l.committedAll(map[int]int64{0: 10}) })
+	gh.produce(3)
+	gh.waitUntil("the new messages are committed", func() bool { return l.committedAll(map[int]int64{0: 13}) })
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if got := l.handledOf(0); len(got) != 3 || got[0] != 10 {
+		t.Fatalf("handed out %v, want only offsets 10..12 (the topic starts at its end)", got)
 	}
 }
