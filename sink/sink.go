@@ -68,7 +68,7 @@ type Sink struct {
 	errorURL string
 
 	pending  chan struct{} // a token per record held: backpressure
-	inflight chan struct{} // a token per HTTP request in flight
+	requests chan struct{} // a token per HTTP request in flight
 
 	ctx    context.Context // cancelled when Close gives up waiting
 	cancel context.CancelFunc
@@ -95,7 +95,7 @@ func New(cfg Config, accounts Accounts, opts ...Option) (*Sink, error) {
 		pushURL:  cfg.BaseURL + "/push",
 		errorURL: cfg.BaseURL + "/push/_errors",
 		pending:  make(chan struct{}, cfg.MaxPending),
-		inflight: make(chan struct{}, cfg.MaxInFlight),
+		requests: make(chan struct{}, cfg.MaxRequests),
 		accounts: map[string]*account{},
 	}
 	for _, o := range opts {
@@ -103,7 +103,7 @@ func New(cfg Config, accounts Accounts, opts ...Option) (*Sink, error) {
 	}
 	if s.client == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.MaxIdleConnsPerHost = cfg.MaxInFlight
+		tr.MaxIdleConnsPerHost = cfg.MaxRequests
 		s.client = &http.Client{Transport: tr}
 	}
 	if s.log == nil {
