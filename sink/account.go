@@ -48,13 +48,14 @@ func (s *Sink) newAccount(name string, acct Account) *account {
 	}
 }
 
-// add puts r in the open batch of its type, sealing the batch when it is full.
-func (a *account) add(r Record) {
+// add puts r in the open batch of its type, sealing the batch when it is full. It
+// returns false, leaving r out, while the account's key is refused: the caller fails r
+// with ErrAccountUnavailable once it holds no lock.
+func (a *account) add(r Record) bool {
 	a.mu.Lock()
+	defer a.mu.Unlock()
 	if time.Now().Before(a.downUntil) {
-		a.mu.Unlock()
-		a.s.finish([]Record{r}, a.name, ErrAccountUnavailable, Unavailable)
-		return
+		return false
 	}
 	cfg := &a.s.cfg
 	b := a.open[r.Type]
@@ -72,7 +73,7 @@ func (a *account) add(r Record) {
 	if len(b.recs) >= cfg.BatchSize {
 		a.seal(b)
 	}
-	a.mu.Unlock()
+	return true
 }
 
 // seal moves an open batch to the ready queue and makes sure a worker runs. a.mu is held.

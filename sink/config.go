@@ -26,10 +26,10 @@ type Config struct {
 	DefaultRate float64
 	// MaxPending is the most records the sink holds; Write blocks beyond it. Default: 20,000.
 	MaxPending int
-	// MaxInFlight is the most concurrent HTTP requests over all accounts; an account
+	// MaxRequests is the most concurrent HTTP requests over all accounts; an account
 	// holds its slot while it waits for its token, so this is also the most accounts
 	// pushing at once. Default: 256.
-	MaxInFlight int
+	MaxRequests int
 	// RetryInitial and RetryMax bound the exponential backoff (with jitter) between
 	// attempts of a retryable failure. Defaults: 500ms and 30s.
 	RetryInitial, RetryMax time.Duration
@@ -74,8 +74,8 @@ func (c *Config) setDefaults() {
 	if c.MaxPending == 0 {
 		c.MaxPending = 20000
 	}
-	if c.MaxInFlight == 0 {
-		c.MaxInFlight = 256
+	if c.MaxRequests == 0 {
+		c.MaxRequests = 256
 	}
 	def(&c.RetryInitial, 500*time.Millisecond)
 	def(&c.RetryMax, 30*time.Second)
@@ -112,8 +112,13 @@ func (c Config) Validate() error {
 	if c.DefaultRate <= 0 {
 		bad("DefaultRate %v: must be positive", c.DefaultRate)
 	}
-	if c.MaxPending < 1 || c.MaxInFlight < 1 || c.MaxAttempts < 1 {
-		bad("MaxPending, MaxInFlight and MaxAttempts must be positive")
+	for _, f := range []struct {
+		name string
+		n    int
+	}{{"MaxPending", c.MaxPending}, {"MaxRequests", c.MaxRequests}, {"MaxAttempts", c.MaxAttempts}} {
+		if f.n < 1 {
+			bad("%s %d: must be positive", f.name, f.n)
+		}
 	}
 	return errors.Join(errs...)
 }

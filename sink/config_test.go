@@ -29,11 +29,13 @@ func TestBaseURL(t *testing.T) {
 }
 
 func TestConfigValidate(t *testing.T) {
-	err := Config{BatchSize: 101, DefaultRate: -1, Linger: -time.Second, MaxPending: -1, Timeout: -2 * time.Second,
-		RetryInitial: -3 * time.Second, RetryMax: -4 * time.Second, MaxRetryAfter: -5 * time.Second, Unavailable: -6 * time.Second}.Validate()
+	err := Config{BatchSize: 101, DefaultRate: -1, Linger: -time.Second, MaxPending: -1, MaxRequests: -2, MaxAttempts: -3,
+		Timeout: -2 * time.Second, RetryInitial: -3 * time.Second, RetryMax: -4 * time.Second, MaxRetryAfter: -5 * time.Second,
+		Unavailable: -6 * time.Second}.Validate()
 	last := -1 // the problems come in this order, every time
 	for _, want := range []string{"BatchSize 101", "Linger -1s", "Timeout -2s", "RetryInitial -3s", "RetryMax -4s",
-		"MaxRetryAfter -5s", "Unavailable -6s", "DefaultRate -1", "MaxPending"} {
+		"MaxRetryAfter -5s", "Unavailable -6s", "DefaultRate -1", "MaxPending -1",
+		"MaxRequests -2", "MaxAttempts -3"} {
 		i := -1
 		if err != nil {
 			i = strings.Index(err.Error(), want)

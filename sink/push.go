@@ -66,7 +66,7 @@ func body(recs []Record) []byte {
 // once: the token is spent right before the request leaves, so requests keep the
 // bucket's spacing on the wire. (Taking the token first and the slot second would let a
 // request delayed by the wait for a slot leave right before the next one.) A slot is
-// held while its account waits for a token (at most 1/rate): MaxInFlight bounds the
+// held while its account waits for a token (at most 1/rate): MaxRequests bounds the
 // accounts pushing at once.
 func (s *Sink) do(a *account, method, url string, payload []byte, abort func() bool) (*http.Response, []byte, time.Duration, error) {
 	t0 := time.Now()
@@ -76,11 +76,11 @@ func (s *Sink) do(a *account, method, url string, payload []byte, abort func() b
 		return nil, nil, 0, s.ctx.Err()
 	}
 	select {
-	case s.inflight <- struct{}{}:
+	case s.requests <- struct{}{}:
 	case <-s.ctx.Done():
 		return nil, nil, 0, s.ctx.Err()
 	}
-	defer func() { <-s.inflight }()
+	defer func() { <-s.requests }()
 	if err := a.limiter.Wait(s.ctx); err != nil {
 		return nil, nil, 0, s.ctx.Err()
 	}

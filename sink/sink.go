@@ -31,8 +31,8 @@ type Record struct {
 	// partition was revoked: another process will push it).
 	Ctx context.Context
 	// Done is called exactly once with the record's fate, from a sink goroutine (or
-	// from Write itself, for a record failed at once); it must not block for long and
-	// must not call Write. Required.
+	// from Write itself, for a record failed at once), never while the sink holds a
+	// lock; it must not block for long and must not call Write. Required.
 	Done func(err error)
 }
 
@@ -68,7 +68,7 @@ type Sink struct {
 	errorURL string
 
 	pending  chan struct{} // a token per record held: backpressure
-	inflight chan struct{} // a token per HTTP request in flight
+	requests chan struct{} // a token per HTTP request in flight
 
 	ctx    context.Context // cancelled when Close gives up waiting
 	cancel context.CancelFunc
@@ -95,7 +95,7 @@ func New(cfg Config, accounts Accounts, opts ...Option) (*Sink, error) {
 		pushURL:  cfg.BaseURL + "/push",
 		errorURL: cfg.BaseURL + "/push/_errors",
 		pending:  make(chan struct{}, cfg.MaxPending),
-		inflight: make(chan struct{}, cfg.MaxInFlight),
+		requests: make(chan struct{}, cfg.MaxRequests),
 		accounts: map[string]*account{},
 	}
 	for _, o := range opts {
@@ -103,7 +103,7 @@ func New(cfg Config, accounts Accounts, opts ...Option) (*Sink, error) {
 	}
 	if s.client == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.MaxIdleConnsPerHost = cfg.MaxInFlight
+		tr.MaxIdleConnsPerHost = cfg.MaxRequests
 		s.client = &http.Client{Transport: tr}
 	}
 	if s.log == nil {
@@ -127,26 +127,40 @@ func (s *Sink) Write(ctx context.Context, r Record) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	// s.mu is held across add, so that no record slips into an account after Close
-	// has sealed its batches.
+	fail, outcome, err := s.admit(r)
+	if err != nil {
+		<-s.pending
+		return err
+	}
+	if fail != nil { // after s.mu is released: the sink holds no lock while Done runs
+		s.finish([]Record{r}, r.Account, fail, outcome)
+	}
+	return nil
+}
+
+// admit puts r in its account's open batch. s.mu is held across it, so that no record
+// slips into an account after Close has sealed its batches. It returns ErrClosed after
+// Close; or, for a record it fails at once (an unknown account, a refused key), the
+// error and outcome to finish it with, which Write does once s.mu is released.
+func (s *Sink) admit(r Record) (fail error, outcome Outcome, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		<-s.pending
-		return ErrClosed
+		return nil, "", ErrClosed
 	}
 	a := s.accounts[r.Account]
 	if a == nil {
 		acct, ok := s.lookup(r.Account)
 		if !ok {
-			s.finish([]Record{r}, r.Account, ErrUnknownAccount, Rejected)
-			return nil
+			return ErrUnknownAccount, Rejected, nil
 		}
 		a = s.newAccount(r.Account, acct)
 		s.accounts[r.Account] = a
 	}
-	a.add(r)
-	return nil
+	if !a.add(r) {
+		return ErrAccountUnavailable, Unavailable, nil
+	}
+	return nil, "", nil
 }
 
 // Close stops accepting records, pushes every batch it holds without waiting for the
