@@ -264,3 +264,71 @@ func TestEnvOverrides(t *testing.T) {
 		t.Fatalf("KAFKA_OMETRIA_CREATE_TOPICS's problem comes after KAFKA_OMETRIA_STAGES's:\n%v", err)
 	}
 }
+
+// TestOverrides: a flag's override and an environment variable go through one path: the
+// whole config is validated once, and a problem with the value names where it was set.
+func TestOverrides(t *testing.T) {
+	noEvents := `
+kafka: {brokers: ["127.0.0.1:9092"]}
+stages: [push]
+accounts:
+  acme: {api_key_env: OMETRIA_KEY_ACME}
+`
+	flag := func(v string) Override { return Override{Name: "--stages", Path: "stages", Value: v} }
+	tests := []struct {
+		name      string
+		doc       string
+		env       map[string]string
+		overrides []Override
+		want      []string // the problems, in order; none: valid
+		stages    []Stage  // when valid
+	}{
+		{"flag sets the stages", minimalYAML, nil, []Override{flag("push, retry")}, nil, []Stage{StagePush, StageRetry}},
+		{"flag wins over the environment", minimalYAML, map[string]string{"KAFKA_OMETRIA_STAGES": "nope"}, []Override{flag("push")}, nil, []Stage{StagePush}},
+		{"the later flag wins", minimalYAML, nil, []Override{flag("push"), flag("retry")}, nil, []Stage{StageRetry}},
+		{"flag: map without event topics", noEvents, nil, []Override{flag("map")},
+			[]string{"topics.events: at least one event topic is required when the map stage runs"}, nil},
+		{"env: map without event topics", noEvents, map[string]string{"KAFKA_OMETRIA_STAGES": "map"}, nil,
+			[]string{"topics.events: at least one event topic is required when the map stage runs"}, nil},
+		{"flag: listed twice", minimalYAML, nil, []Override{flag("map,push,map")}, []string{`--stages: "map" is listed twice`}, nil},
+		{"env: listed twice", minimalYAML, map[string]string{"KAFKA_OMETRIA_STAGES": "map,map"}, nil,
+			[]string{`KAFKA_OMETRIA_STAGES: "map" is listed twice`}, nil},
+		{"flag: not a stage", minimalYAML, nil, []Override{flag("map,nope")}, []string{`--stages: "nope" is not a stage (map, push, retry)`}, nil},
+		{"flag: empty", minimalYAML, nil, []Override{flag(" , ")}, []string{"--stages: at least one stage is required (map, push, retry)"}, nil},
+		{"env: empty", minimalYAML, map[string]string{"KAFKA_OMETRIA_STAGES": ""}, nil,
+			[]string{"KAFKA_OMETRIA_STAGES: at least one stage is required (map, push, retry)"}, nil},
+		{"env: bad broker", minimalYAML, map[string]string{"KAFKA_OMETRIA_BROKERS": "b1:9092,b2"}, nil,
+			[]string{`KAFKA_OMETRIA_BROKERS: "b2" is not host:port`}, nil},
+		{"a path that cannot be overridden", minimalYAML, nil, []Override{{Name: "--topic", Path: "topics.records", Value: "x"}},
+			[]string{`--topic: "topics.records" is not a setting that can be overridden`}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lookup := func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok }
+			c, err := ParseEnv([]byte(tt.doc), lookup, tt.overrides...)
+			if len(tt.want) == 0 {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(c.Stages, tt.stages) {
+					t.Fatalf("stages %v, want %v", c.Stages, tt.stages)
+				}
+				return
+			}
+			var got []string
+			for _, p := range Problems(err) {
+				got = append(got, p.Error())
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("problems\n%q\nwant\n%q", got, tt.want)
+			}
+		})
+	}
+
+	// The problem keeps the config path at fault, and says where the value came from.
+	_, err := ParseEnv([]byte(minimalYAML), nil, flag("map,map"))
+	var fe *FieldError
+	if !errors.As(err, &fe) || fe.Path != "stages[1]" || fe.From != "--stages" {
+		t.Fatalf("ParseEnv(--stages map,map) = %#v, want a *FieldError at stages[1] from --stages", err)
+	}
+}
