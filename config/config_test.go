@@ -51,6 +51,9 @@ func TestParseDefaults(t *testing.T) {
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Parse(minimal) =\n%#v\nwant\n%#v", c, want)
 	}
+	if c.Retry != DefaultRetry() {
+		t.Errorf("retry defaults %+v, DefaultRetry() %+v", c.Retry, DefaultRetry())
+	}
 	s := c.Accounts["acme"].Settings("acme")
 	if s.Name != "acme" || s.AllowPIIInIDs || s.KeepEventCase || s.DeadLetterUnsupported {
 		t.Errorf("default settings = %+v", s)
