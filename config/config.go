@@ -130,6 +130,7 @@ func (c *Config) applyDefaults(present map[string]int) {
 // validate checks every section, adding each problem to p.
 func (c *Config) validate(p *problems) {
 	c.Kafka.validate(p)
+	c.validateStartOffsets(p)
 	c.Retry.validate(p)
 	c.Topics.validate(p, c.HasStage(StageMap))
 	validateStages(p, c.Stages)

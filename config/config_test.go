@@ -33,7 +33,8 @@ func TestParseDefaults(t *testing.T) {
 	c := mustParse(t, minimalYAML)
 	tru := true
 	want := &Config{
-		Kafka:   Kafka{Brokers: []string{"127.0.0.1:9092"}, GroupID: "kafka-ometria", TopicPartitions: 12, SessionTimeout: DefaultSessionTimeout},
+		Kafka: Kafka{Brokers: []string{"127.0.0.1:9092"}, GroupID: "kafka-ometria", TopicPartitions: 12, SessionTimeout: DefaultSessionTimeout,
+			StartOffset: StartEarliest},
 		Retry:   Retry{MaxAttempts: 10, MaxAge: 24 * time.Hour, InitialDelay: time.Minute, MaxDelay: time.Hour},
 		Topics:  Topics{Events: []string{"rudder.events"}, Records: "ometria.records", Retry: "ometria.retry", DeadLetter: "ometria.dlq"},
 		Stages:  []Stage{StageMap, StagePush, StageRetry},
@@ -51,6 +52,14 @@ func TestParseDefaults(t *testing.T) {
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Parse(minimal) =\n%#v\nwant\n%#v", c, want)
 	}
+	for _, topic := range []string{"rudder.events", "ometria.records", "ometria.retry", "not.configured"} {
+		if got := c.StartOffsetFor(topic); got != StartEarliest {
+			t.Errorf("StartOffsetFor(%q) = %q, want earliest by default", topic, got)
+		}
+	}
+	if got := (&Config{}).StartOffsetFor("t"); got != StartEarliest {
+		t.Errorf("StartOffsetFor on a Config not parsed = %q, want earliest", got)
+	}
 	if c.Retry != DefaultRetry() {
 		t.Errorf("retry defaults %+v, DefaultRetry() %+v", c.Retry, DefaultRetry())
 	}
@@ -65,6 +74,8 @@ kafka:
   brokers: ["k1:9093", "k2:9093"]
   tls: {enabled: true, ca_file: /ca.pem, cert_file: /c.pem, key_file: /k.pem}
   sasl: {mechanism: SCRAM-SHA-512, username: svc, password_file: /run/pw}
+  start_offset: latest
+  start_offsets: {rudder.events: earliest, r: earliest}
 topics:
   events: [rudder.events, segment.events]
   records: r
@@ -108,6 +119,7 @@ func TestParseFull(t *testing.T) {
 			TLS:     TLS{Enabled: true, CAFile: "/ca.pem", CertFile: "/c.pem", KeyFile: "/k.pem"},
 			SASL:    SASL{Mechanism: SASLScramSHA512, Username: "svc", PasswordFile: "/run/pw"},
 			GroupID: "kafka-ometria", TopicPartitions: 12, SessionTimeout: DefaultSessionTimeout,
+			StartOffset: StartLatest, StartOffsets: map[string]StartOffset{"rudder.events": StartEarliest, "r": StartEarliest},
 		},
 		Retry:   Retry{MaxAttempts: 10, MaxAge: 24 * time.Hour, InitialDelay: time.Minute, MaxDelay: time.Hour},
 		Topics:  Topics{Events: []string{"rudder.events", "segment.events"}, Records: "r", Retry: "rt", DeadLetter: "d"},
@@ -151,6 +163,12 @@ func TestParseFull(t *testing.T) {
 		t.Errorf("Settings =\n%+v\nwant\n%+v", s, wantS)
 	}
 
+	// kafka.start_offsets wins over kafka.start_offset, topic by topic.
+	for topic, want := range map[string]StartOffset{"rudder.events": StartEarliest, "r": StartEarliest, "segment.events": StartLatest, "rt": StartLatest} {
+		if got := c.StartOffsetFor(topic); got != want {
+			t.Errorf("StartOffsetFor(%q) = %q, want %q", topic, got, want)
+		}
+	}
 	accts, err := c.MapperAccounts()
 	if err != nil {
 		t.Fatal(err)
@@ -237,6 +255,7 @@ func TestEnvOverrides(t *testing.T) {
 		"KAFKA_OMETRIA_BROKERS":          "b1:9092, b2:9092",
 		"KAFKA_OMETRIA_GROUP_ID":         "g",
 		"KAFKA_OMETRIA_CREATE_TOPICS":    "true",
+		"KAFKA_OMETRIA_START_OFFSET":     " latest ",
 		"KAFKA_OMETRIA_STAGES":           "push",
 		"KAFKA_OMETRIA_OMETRIA_BASE_URL": "http://127.0.0.1:9/v2",
 		"KAFKA_OMETRIA_DEFAULT_ACCOUNT":  "acme",
@@ -247,7 +266,8 @@ func TestEnvOverrides(t *testing.T) {
 		t.Fatal(err)
 	}
 	if strings.Join(c.Kafka.Brokers, ",") != "b1:9092,b2:9092" || c.Kafka.GroupID != "g" || !c.Kafka.CreateTopics ||
-		len(c.Stages) != 1 || c.Stages[0] != StagePush || c.Ometria.BaseURL != "http://127.0.0.1:9/v2" || c.Routing.DefaultAccount != "acme" {
+		len(c.Stages) != 1 || c.Stages[0] != StagePush || c.Ometria.BaseURL != "http://127.0.0.1:9/v2" || c.Routing.DefaultAccount != "acme" ||
+		c.StartOffsetFor("rudder.events") != StartLatest {
 		t.Fatalf("overrides not applied: %+v", c)
 	}
 	env = map[string]string{"KAFKA_OMETRIA_CREATE_TOPICS": "maybe", "KAFKA_OMETRIA_STAGES": "map,nope"}
@@ -302,6 +322,10 @@ accounts:
 			[]string{"KAFKA_OMETRIA_STAGES: at least one stage is required (map, push, retry)"}, nil},
 		{"env: bad broker", minimalYAML, map[string]string{"KAFKA_OMETRIA_BROKERS": "b1:9092,b2"}, nil,
 			[]string{`KAFKA_OMETRIA_BROKERS: "b2" is not host:port`}, nil},
+		{"env: start offset", minimalYAML, map[string]string{"KAFKA_OMETRIA_START_OFFSET": "newest"}, nil,
+			[]string{`KAFKA_OMETRIA_START_OFFSET: "newest" is not earliest or latest`}, nil},
+		{"env: empty start offset", minimalYAML, map[string]string{"KAFKA_OMETRIA_START_OFFSET": ""}, nil,
+			[]string{`KAFKA_OMETRIA_START_OFFSET: "" is not earliest or latest`}, nil},
 		{"a path that cannot be overridden", minimalYAML, nil, []Override{{Name: "--topic", Path: "topics.records", Value: "x"}},
 			[]string{`--topic: "topics.records" is not a setting that can be overridden`}, nil},
 	}

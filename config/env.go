@@ -14,6 +14,7 @@ var EnvOverrides = map[string]string{
 	"KAFKA_OMETRIA_BROKERS":          "kafka.brokers",           // comma-separated host:port
 	"KAFKA_OMETRIA_GROUP_ID":         "kafka.group_id",          //
 	"KAFKA_OMETRIA_CREATE_TOPICS":    "kafka.create_topics",     // true or false
+	"KAFKA_OMETRIA_START_OFFSET":     "kafka.start_offset",      // earliest or latest
 	"KAFKA_OMETRIA_STAGES":           "stages",                  // comma-separated: map,push,retry
 	"KAFKA_OMETRIA_OMETRIA_BASE_URL": "ometria.base_url",        //
 	"KAFKA_OMETRIA_DEFAULT_ACCOUNT":  "routing.default_account", //
@@ -68,6 +69,12 @@ func (o Override) apply(c *Config, present map[string]int, p *problems) {
 			return
 		}
 		c.Kafka.CreateTopics = b
+	case "kafka.start_offset":
+		if v == "" { // not the default: the override would silently undo the file's value
+			p.add(o.Path, "%q is not %s or %s", o.Value, StartEarliest, StartLatest)
+			return
+		}
+		c.Kafka.StartOffset = StartOffset(v)
 	case "stages":
 		// Never nil: no stage at all is a problem, not a request for the default.
 		c.Stages = []Stage{}
