@@ -45,12 +45,12 @@ func Load(path string) (*Config, error) {
 }
 
 // LoadEnv reads the file at path and parses it with ParseEnv.
-func LoadEnv(path string, lookupEnv LookupEnvFunc) (*Config, error) {
+func LoadEnv(path string, lookupEnv LookupEnvFunc, overrides ...Override) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return ParseEnv(data, lookupEnv)
+	return ParseEnv(data, lookupEnv, overrides...)
 }
 
 // Parse decodes a YAML configuration strictly, applies the defaults and validates the
@@ -61,13 +61,16 @@ func Parse(data []byte) (*Config, error) {
 }
 
 // ParseEnv is Parse with the environment overrides of EnvOverrides applied on top of the
-// file (lookupEnv nil: none), before the defaults and the validation.
-func ParseEnv(data []byte, lookupEnv LookupEnvFunc) (*Config, error) {
+// file (lookupEnv nil: none), then the overrides given, in order (a flag wins over the
+// environment): all of them before the defaults and the one validation of the whole
+// config, so an overridden value is checked as the file's would be. A problem with an
+// overridden value names the override (FieldError.From).
+func ParseEnv(data []byte, lookupEnv LookupEnvFunc, overrides ...Override) (*Config, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, err
 	}
-	p := problems{bad: map[string]bool{}}
+	p := newProblems()
 	present := checkKeys(&root, &p)
 
 	cfg := &Config{}
@@ -91,7 +94,10 @@ func ParseEnv(data []byte, lookupEnv LookupEnvFunc) (*Config, error) {
 	}
 
 	if lookupEnv != nil {
-		cfg.applyEnv(lookupEnv, present, &p)
+		overrides = append(envOverrides(lookupEnv), overrides...)
+	}
+	for _, o := range overrides {
+		o.apply(cfg, present, &p)
 	}
 	cfg.applyDefaults(present)
 	cfg.validate(&p)
@@ -124,6 +130,7 @@ func (c *Config) applyDefaults(present map[string]int) {
 // validate checks every section, adding each problem to p.
 func (c *Config) validate(p *problems) {
 	c.Kafka.validate(p)
+	c.validateStartOffsets(p)
 	c.Retry.validate(p)
 	c.Topics.validate(p, c.HasStage(StageMap))
 	validateStages(p, c.Stages)

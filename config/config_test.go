@@ -33,7 +33,8 @@ func TestParseDefaults(t *testing.T) {
 	c := mustParse(t, minimalYAML)
 	tru := true
 	want := &Config{
-		Kafka:   Kafka{Brokers: []string{"127.0.0.1:9092"}, GroupID: "kafka-ometria", TopicPartitions: 12, SessionTimeout: DefaultSessionTimeout},
+		Kafka: Kafka{Brokers: []string{"127.0.0.1:9092"}, GroupID: "kafka-ometria", TopicPartitions: 12, SessionTimeout: DefaultSessionTimeout,
+			StartOffset: StartEarliest},
 		Retry:   Retry{MaxAttempts: 10, MaxAge: 24 * time.Hour, InitialDelay: time.Minute, MaxDelay: time.Hour},
 		Topics:  Topics{Events: []string{"rudder.events"}, Records: "ometria.records", Retry: "ometria.retry", DeadLetter: "ometria.dlq"},
 		Stages:  []Stage{StageMap, StagePush, StageRetry},
@@ -51,6 +52,17 @@ func TestParseDefaults(t *testing.T) {
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Parse(minimal) =\n%#v\nwant\n%#v", c, want)
 	}
+	for _, topic := range []string{"rudder.events", "ometria.records", "ometria.retry", "not.configured"} {
+		if got := c.StartOffsetFor(topic); got != StartEarliest {
+			t.Errorf("StartOffsetFor(%q) = %q, want earliest by default", topic, got)
+		}
+	}
+	if got := (&Config{}).StartOffsetFor("t"); got != StartEarliest {
+		t.Errorf("StartOffsetFor on a Config not parsed = %q, want earliest", got)
+	}
+	if c.Retry != DefaultRetry() {
+		t.Errorf("retry defaults %+v, DefaultRetry() %+v", c.Retry, DefaultRetry())
+	}
 	s := c.Accounts["acme"].Settings("acme")
 	if s.Name != "acme" || s.AllowPIIInIDs || s.KeepEventCase || s.DeadLetterUnsupported {
 		t.Errorf("default settings = %+v", s)
@@ -62,6 +74,8 @@ kafka:
   brokers: ["k1:9093", "k2:9093"]
   tls: {enabled: true, ca_file: /ca.pem, cert_file: /c.pem, key_file: /k.pem}
   sasl: {mechanism: SCRAM-SHA-512, username: svc, password_file: /run/pw}
+  start_offset: latest
+  start_offsets: {rudder.events: earliest, r: earliest}
 topics:
   events: [rudder.events, segment.events]
   records: r
@@ -105,6 +119,7 @@ func TestParseFull(t *testing.T) {
 			TLS:     TLS{Enabled: true, CAFile: "/ca.pem", CertFile: "/c.pem", KeyFile: "/k.pem"},
 			SASL:    SASL{Mechanism: SASLScramSHA512, Username: "svc", PasswordFile: "/run/pw"},
 			GroupID: "kafka-ometria", TopicPartitions: 12, SessionTimeout: DefaultSessionTimeout,
+			StartOffset: StartLatest, StartOffsets: map[string]StartOffset{"rudder.events": StartEarliest, "r": StartEarliest},
 		},
 		Retry:   Retry{MaxAttempts: 10, MaxAge: 24 * time.Hour, InitialDelay: time.Minute, MaxDelay: time.Hour},
 		Topics:  Topics{Events: []string{"rudder.events", "segment.events"}, Records: "r", Retry: "rt", DeadLetter: "d"},
@@ -148,6 +163,12 @@ func TestParseFull(t *testing.T) {
 		t.Errorf("Settings =\n%+v\nwant\n%+v", s, wantS)
 	}
 
+	// kafka.start_offsets wins over kafka.start_offset, topic by topic.
+	for topic, want := range map[string]StartOffset{"rudder.events": StartEarliest, "r": StartEarliest, "segment.events": StartLatest, "rt": StartLatest} {
+		if got := c.StartOffsetFor(topic); got != want {
+			t.Errorf("StartOffsetFor(%q) = %q, want %q", topic, got, want)
+		}
+	}
 	accts, err := c.MapperAccounts()
 	if err != nil {
 		t.Fatal(err)
@@ -234,6 +255,7 @@ func TestEnvOverrides(t *testing.T) {
 		"KAFKA_OMETRIA_BROKERS":          "b1:9092, b2:9092",
 		"KAFKA_OMETRIA_GROUP_ID":         "g",
 		"KAFKA_OMETRIA_CREATE_TOPICS":    "true",
+		"KAFKA_OMETRIA_START_OFFSET":     " latest ",
 		"KAFKA_OMETRIA_STAGES":           "push",
 		"KAFKA_OMETRIA_OMETRIA_BASE_URL": "http://127.0.0.1:9/v2",
 		"KAFKA_OMETRIA_DEFAULT_ACCOUNT":  "acme",
@@ -244,7 +266,8 @@ func TestEnvOverrides(t *testing.T) {
 		t.Fatal(err)
 	}
 	if strings.Join(c.Kafka.Brokers, ",") != "b1:9092,b2:9092" || c.Kafka.GroupID != "g" || !c.Kafka.CreateTopics ||
-		len(c.Stages) != 1 || c.Stages[0] != StagePush || c.Ometria.BaseURL != "http://127.0.0.1:9/v2" || c.Routing.DefaultAccount != "acme" {
+		len(c.Stages) != 1 || c.Stages[0] != StagePush || c.Ometria.BaseURL != "http://127.0.0.1:9/v2" || c.Routing.DefaultAccount != "acme" ||
+		c.StartOffsetFor("rudder.events") != StartLatest {
 		t.Fatalf("overrides not applied: %+v", c)
 	}
 	env = map[string]string{"KAFKA_OMETRIA_CREATE_TOPICS": "maybe", "KAFKA_OMETRIA_STAGES": "map,nope"}
@@ -262,5 +285,77 @@ func TestEnvOverrides(t *testing.T) {
 	}
 	if i, j := strings.Index(err.Error(), "KAFKA_OMETRIA_CREATE_TOPICS"), strings.Index(err.Error(), "nope"); i > j {
 		t.Fatalf("KAFKA_OMETRIA_CREATE_TOPICS's problem comes after KAFKA_OMETRIA_STAGES's:\n%v", err)
+	}
+}
+
+// TestOverrides: a flag's override and an environment variable go through one path: the
+// whole config is validated once, and a problem with the value names where it was set.
+func TestOverrides(t *testing.T) {
+	noEvents := `
+kafka: {brokers: ["127.0.0.1:9092"]}
+stages: [push]
+accounts:
+  acme: {api_key_env: OMETRIA_KEY_ACME}
+`
+	flag := func(v string) Override { return Override{Name: "--stages", Path: "stages", Value: v} }
+	tests := []struct {
+		name      string
+		doc       string
+		env       map[string]string
+		overrides []Override
+		want      []string // the problems, in order; none: valid
+		stages    []Stage  // when valid
+	}{
+		{"flag sets the stages", minimalYAML, nil, []Override{flag("push, retry")}, nil, []Stage{StagePush, StageRetry}},
+		{"flag wins over the environment", minimalYAML, map[string]string{"KAFKA_OMETRIA_STAGES": "nope"}, []Override{flag("push")}, nil, []Stage{StagePush}},
+		{"the later flag wins", minimalYAML, nil, []Override{flag("push"), flag("retry")}, nil, []Stage{StageRetry}},
+		{"flag: map without event topics", noEvents, nil, []Override{flag("map")},
+			[]string{"topics.events: at least one event topic is required when the map stage runs"}, nil},
+		{"env: map without event topics", noEvents, map[string]string{"KAFKA_OMETRIA_STAGES": "map"}, nil,
+			[]string{"topics.events: at least one event topic is required when the map stage runs"}, nil},
+		{"flag: listed twice", minimalYAML, nil, []Override{flag("map,push,map")}, []string{`--stages: "map" is listed twice`}, nil},
+		{"env: listed twice", minimalYAML, map[string]string{"KAFKA_OMETRIA_STAGES": "map,map"}, nil,
+			[]string{`KAFKA_OMETRIA_STAGES: "map" is listed twice`}, nil},
+		{"flag: not a stage", minimalYAML, nil, []Override{flag("map,nope")}, []string{`--stages: "nope" is not a stage (map, push, retry)`}, nil},
+		{"flag: empty", minimalYAML, nil, []Override{flag(" , ")}, []string{"--stages: at least one stage is required (map, push, retry)"}, nil},
+		{"env: empty", minimalYAML, map[string]string{"KAFKA_OMETRIA_STAGES": ""}, nil,
+			[]string{"KAFKA_OMETRIA_STAGES: at least one stage is required (map, push, retry)"}, nil},
+		{"env: bad broker", minimalYAML, map[string]string{"KAFKA_OMETRIA_BROKERS": "b1:9092,b2"}, nil,
+			[]string{`KAFKA_OMETRIA_BROKERS: "b2" is not host:port`}, nil},
+		{"env: start offset", minimalYAML, map[string]string{"KAFKA_OMETRIA_START_OFFSET": "newest"}, nil,
+			[]string{`KAFKA_OMETRIA_START_OFFSET: "newest" is not earliest or latest`}, nil},
+		{"env: empty start offset", minimalYAML, map[string]string{"KAFKA_OMETRIA_START_OFFSET": ""}, nil,
+			[]string{`KAFKA_OMETRIA_START_OFFSET: "" is not earliest or latest`}, nil},
+		{"a path that cannot be overridden", minimalYAML, nil, []Override{{Name: "--topic", Path: "topics.records", Value: "x"}},
+			[]string{`--topic: "topics.records" is not a setting that can be overridden`}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lookup := func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok }
+			c, err := ParseEnv([]byte(tt.doc), lookup, tt.overrides...)
+			if len(tt.want) == 0 {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(c.Stages, tt.stages) {
+					t.Fatalf("stages %v, want %v", c.Stages, tt.stages)
+				}
+				return
+			}
+			var got []string
+			for _, p := range Problems(err) {
+				got = append(got, p.Error())
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("problems\n%q\nwant\n%q", got, tt.want)
+			}
+		})
+	}
+
+	// The problem keeps the config path at fault, and says where the value came from.
+	_, err := ParseEnv([]byte(minimalYAML), nil, flag("map,map"))
+	var fe *FieldError
+	if !errors.As(err, &fe) || fe.Path != "stages[1]" || fe.From != "--stages" {
+		t.Fatalf("ParseEnv(--stages map,map) = %#v, want a *FieldError at stages[1] from --stages", err)
 	}
 }

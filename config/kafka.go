@@ -26,6 +26,13 @@ type Kafka struct {
 	// process) before it gives the member's partitions to others: those partitions stall
 	// that long. Between 6s and 30m (the brokers' default bounds). Default 30s.
 	SessionTimeout time.Duration `yaml:"session_timeout"`
+	// StartOffset is where a stage's consumer group starts reading a topic on which it
+	// has no committed offset: earliest (the oldest message retained) or latest (only
+	// what is produced from then on). Default earliest. See StartEarliest, StartLatest.
+	StartOffset StartOffset `yaml:"start_offset"`
+	// StartOffsets overrides StartOffset per topic: topic -> earliest or latest. Each
+	// topic is one the stages read: one of topics.events, topics.records or topics.retry.
+	StartOffsets map[string]StartOffset `yaml:"start_offsets,omitempty"`
 }
 
 // DefaultSessionTimeout is the default kafka.session_timeout.
@@ -43,6 +50,9 @@ func (k *Kafka) applyDefaults() {
 	}
 	if k.SessionTimeout == 0 {
 		k.SessionTimeout = DefaultSessionTimeout
+	}
+	if k.StartOffset == "" {
+		k.StartOffset = DefaultStartOffset
 	}
 }
 

@@ -15,18 +15,25 @@ type Retry struct {
 	MaxDelay     time.Duration `yaml:"max_delay"`
 }
 
+// DefaultRetry returns the retry policy's defaults, for each field left out (zero) of
+// the config: 10 attempts, 24h, 1m and 1h. The one place they are written.
+func DefaultRetry() Retry {
+	return Retry{MaxAttempts: 10, MaxAge: 24 * time.Hour, InitialDelay: time.Minute, MaxDelay: time.Hour}
+}
+
 func (r *Retry) applyDefaults() {
+	d := DefaultRetry()
 	if r.MaxAttempts == 0 {
-		r.MaxAttempts = 10
+		r.MaxAttempts = d.MaxAttempts
 	}
 	if r.MaxAge == 0 {
-		r.MaxAge = 24 * time.Hour
+		r.MaxAge = d.MaxAge
 	}
 	if r.InitialDelay == 0 {
-		r.InitialDelay = time.Minute
+		r.InitialDelay = d.InitialDelay
 	}
 	if r.MaxDelay == 0 {
-		r.MaxDelay = time.Hour
+		r.MaxDelay = d.MaxDelay
 	}
 }
 

@@ -1,11 +1,14 @@
 package config
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // Stage is a pipeline stage a process runs.
 type Stage string
 
-// The stages. A process runs any subset; all of them by default.
+// The stages: the one list of their names. A process runs any subset; all of them by default.
 const (
 	StageMap   Stage = "map"   // event topics -> records topic (or dead letters)
 	StagePush  Stage = "push"  // records topic -> Ometria
@@ -19,15 +22,20 @@ func AllStages() []Stage { return []Stage{StageMap, StagePush, StageRetry} }
 func (c *Config) HasStage(s Stage) bool { return slices.Contains(c.Stages, s) }
 
 func validateStages(p *problems, stages []Stage) {
+	var names []string
+	for _, s := range AllStages() {
+		names = append(names, string(s))
+	}
+	all := strings.Join(names, ", ")
 	if len(stages) == 0 {
-		p.add("stages", "at least one stage is required (map, push, retry)")
+		p.add("stages", "at least one stage is required (%s)", all)
 	}
 	seen := map[Stage]bool{}
 	for i, s := range stages {
 		path := "stages[" + itoa(i) + "]"
 		switch {
 		case !slices.Contains(AllStages(), s):
-			p.add(path, "%q is not a stage (map, push, retry)", string(s))
+			p.add(path, "%q is not a stage (%s)", string(s), all)
 		case seen[s]:
 			p.add(path, "%q is listed twice", string(s))
 		}

@@ -67,6 +67,15 @@ func TestValidationErrors(t *testing.T) {
 			"kafka.sasl.mechanism: is required", `kafka.sasl.password_env: "1BAD" is not an environment variable name`}},
 		{"negative retry durations", []edit{set("-1s", "retry", "max_delay"), set("-1m", "retry", "initial_delay"), set("-1h", "retry", "max_age")}, []string{
 			"retry.max_age: must not be negative, got -1h0m0s", "retry.initial_delay: must not be negative, got -1m0s", "retry.max_delay: must not be negative, got -1s"}},
+		{"bad start offset", []edit{set("newest", "kafka", "start_offset")}, []string{`kafka.start_offset: "newest" is not earliest or latest`}},
+		{"bad start offsets", []edit{set(map[string]any{
+			"rudder.events": "Latest", "ometria.records": "latest", "ometria.retry": "earliest", "ometria.dlq": "latest", "other": "latest",
+		}, "kafka", "start_offsets")}, []string{
+			`kafka.start_offsets.ometria.dlq: topic "ometria.dlq" is not one the stages read (topics.events, topics.records, topics.retry)`,
+			`kafka.start_offsets.other: topic "other" is not one the stages read`,
+			`kafka.start_offsets.rudder.events: "Latest" is not earliest or latest`}},
+		{"start offsets of renamed topics", []edit{set("recs", "topics", "records"),
+			set(map[string]any{"recs": "latest"}, "kafka", "start_offsets")}, nil},
 		{"no event topics", []edit{set(nil, "topics", "events")}, []string{"topics.events: at least one event topic is required"}},
 		{"no event topics needed without map", []edit{set(nil, "topics", "events"), set([]string{"push"}, "stages")}, nil},
 		{"bad topics", []edit{set([]string{"a b", "ometria.dlq"}, "topics", "events"), set("ometria.dlq", "topics", "retry")}, []string{

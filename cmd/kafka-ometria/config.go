@@ -31,10 +31,11 @@ func newConfigCmd() *cobra.Command {
 	return cmd
 }
 
-// loadConfig loads and validates the config file at path. Its error is a usage error
-// listing every problem, one per line.
-func loadConfig(path string) (*config.Config, error) {
-	cfg, err := config.LoadEnv(path, os.LookupEnv)
+// loadConfig loads the config file at path with the environment's overrides, then the
+// flags' overrides, and validates the result. Its error is a usage error listing every
+// problem, one per line.
+func loadConfig(path string, overrides ...config.Override) (*config.Config, error) {
+	cfg, err := config.LoadEnv(path, os.LookupEnv, overrides...)
 	if err == nil {
 		return cfg, nil
 	}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -38,19 +39,15 @@ retries or dead-letters what fails, committing Kafka offsets only for finished w
 Logs are JSON on standard error; /metrics, /healthz and /readyz are served on --listen.
 SIGTERM or SIGINT drains the stages, commits and exits.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := loadConfig(configPath)
+			// --stages overrides the file and KAFKA_OMETRIA_STAGES, and is validated with
+			// the rest of the config, as the variable is.
+			var overrides []config.Override
+			if cmd.Flags().Changed("stages") {
+				overrides = append(overrides, config.Override{Name: "--stages", Path: "stages", Value: strings.Join(stages, ",")})
+			}
+			cfg, err := loadConfig(configPath, overrides...)
 			if err != nil {
 				return err
-			}
-			if len(stages) > 0 {
-				cfg.Stages = nil
-				for _, s := range stages {
-					st := config.Stage(s)
-					if st != config.StageMap && st != config.StagePush && st != config.StageRetry {
-						return usageError("--stages: %q is not map, push or retry", s)
-					}
-					cfg.Stages = append(cfg.Stages, st)
-				}
 			}
 			// The drain must end before the group coordinator gives up on this member,
 			// as kafka-go does not heartbeat while a generation drains.
@@ -66,7 +63,7 @@ SIGTERM or SIGINT drains the stages, commits and exits.`,
 	f := cmd.Flags()
 	f.StringVarP(&configPath, "config", "c", "", "configuration file (required)")
 	f.StringVar(&listen, "listen", ":9090", "address of /metrics, /healthz and /readyz (empty: none)")
-	f.StringSliceVar(&stages, "stages", nil, "stages to run, e.g. map,push (default: the config's stages)")
+	f.StringSliceVar(&stages, "stages", nil, "stages to run, e.g. map,push; overrides the config's stages and KAFKA_OMETRIA_STAGES (default: the config's stages)")
 	f.DurationVar(&drain, "drain-timeout", 20*time.Second, "on SIGTERM or a rebalance, how long to wait for in-flight work (at most 2/3 of kafka.session_timeout); the process exits within it plus 5 s")
 	_ = cmd.MarkFlagRequired("config")
 	return cmd

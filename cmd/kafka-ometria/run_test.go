@@ -159,7 +159,7 @@ func TestRunUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"unknown stage", []string{"run", "--config", cfg, "--stages", "map,nope"}, `"nope" is not map, push or retry`},
+		{"unknown stage", []string{"run", "--config", cfg, "--stages", "map,nope"}, `--stages: "nope" is not a stage (map, push, retry)`},
 		// Both accounts' keys are missing: both are named, in account order.
 		{"missing API keys", []string{"run", "--config", cfg, "--listen", ""},
 			"accounts.acme.api_key_env: environment variable OMETRIA_KEY_ACME is not set\naccounts.beta.api_key_env: environment variable OMETRIA_KEY_BETA is not set"},
@@ -172,6 +172,49 @@ func TestRunUsageErrors(t *testing.T) {
 				t.Setenv(k, "") // restored after the test
 				os.Unsetenv(k)
 			}
+			r := runCmd(t, "", c.args...)
+			if r.code != exitUsage || !strings.Contains(r.stderr, c.want) {
+				t.Fatalf("exit %d, stderr %q; want exit %d naming %q", r.code, r.stderr, exitUsage, c.want)
+			}
+		})
+	}
+}
+
+// TestRunStagesFlagIsValidated: --stages goes through the config's validation, as
+// KAFKA_OMETRIA_STAGES does: the map stage without event topics, or a stage listed twice,
+// is a configuration error (exit 2) before anything starts.
+func TestRunStagesFlagIsValidated(t *testing.T) {
+	// Valid configs whose broker refuses connections, should anything get that far: one
+	// for the push and retry stages only, without event topics, and one for every stage.
+	broker := freeAddr(t)
+	noEvents := writeFile(t, "config.yaml", fmt.Sprintf(`
+kafka: {brokers: [%q]}
+stages: [push, retry]
+accounts:
+  acme: {api_key_env: OMETRIA_KEY_ACME}
+`, broker))
+	cfg := writeFile(t, "config.yaml", fmt.Sprintf(`
+kafka: {brokers: [%q]}
+topics: {events: [rudder.events]}
+accounts:
+  acme: {api_key_env: OMETRIA_KEY_ACME}
+`, broker))
+	t.Setenv("OMETRIA_KEY_ACME", "secret-key-acme")
+	t.Setenv("KAFKA_OMETRIA_STAGES", "") // restored after the test
+	os.Unsetenv("KAFKA_OMETRIA_STAGES")
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"map without event topics", []string{"run", "--config", noEvents, "--listen", "", "--stages", "map"},
+			"topics.events: at least one event topic is required when the map stage runs"},
+		{"stage listed twice", []string{"run", "--config", cfg, "--listen", "", "--stages", "map,map"},
+			`--stages: "map" is listed twice`},
+		{"twice in two flags", []string{"run", "--config", cfg, "--listen", "", "--stages", "push", "--stages", "push"},
+			`--stages: "push" is listed twice`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
 			r := runCmd(t, "", c.args...)
 			if r.code != exitUsage || !strings.Contains(r.stderr, c.want) {
 				t.Fatalf("exit %d, stderr %q; want exit %d naming %q", r.code, r.stderr, exitUsage, c.want)
