@@ -16,23 +16,24 @@ import (
 // Metric names, all under the kafka_ometria_ prefix. The Grafana dashboard and the
 // README list these; a test keeps them in step.
 const (
-	MetricConsumed     = "kafka_ometria_consumed_total"         // messages read, by stage and topic
-	MetricMapped       = "kafka_ometria_mapped_total"           // records made, by account and type
-	MetricSkipped      = "kafka_ometria_skipped_total"          // events skipped, by reason
-	MetricDeadLettered = "kafka_ometria_dead_lettered_total"    // dead letters, by stage and reason
-	MetricPushed       = "kafka_ometria_pushed_total"           // records by account, type and outcome
-	MetricParked       = "kafka_ometria_parked_total"           // records sent to the retry topic, by account and reason
-	MetricRequests     = "kafka_ometria_ometria_requests_total" // push requests, by account and status
-	MetricRequestTime  = "kafka_ometria_ometria_request_seconds"
-	MetricBatchSize    = "kafka_ometria_batch_records"
-	MetricRetries      = "kafka_ometria_push_retries_total"     // by account and reason
-	MetricLimiterWait  = "kafka_ometria_limiter_wait_seconds"   // time spent waiting for an account's token
-	MetricUnavailable  = "kafka_ometria_account_unavailable"    // 1 while an account's key is refused
-	MetricInFlight     = "kafka_ometria_in_flight"              // messages handed out and not done, by stage
-	MetricCommitted    = "kafka_ometria_committed_offset"       // by group, topic and partition
-	MetricConsumerLag  = "kafka_ometria_consumer_lag"           // not yet done, by group, topic and partition
-	MetricCommitLag    = "kafka_ometria_commit_lag"             // done but not yet committed, by group, topic and partition
-	MetricWarnings     = "kafka_ometria_mapping_warnings_total" // values left out of records, by code
+	MetricConsumed         = "kafka_ometria_consumed_total"         // messages read, by stage and topic
+	MetricMapped           = "kafka_ometria_mapped_total"           // records made, by account and type
+	MetricSkipped          = "kafka_ometria_skipped_total"          // events skipped, by reason
+	MetricDeadLettered     = "kafka_ometria_dead_lettered_total"    // dead letters, by stage and reason
+	MetricPushed           = "kafka_ometria_pushed_total"           // records by account, type and outcome
+	MetricParked           = "kafka_ometria_parked_total"           // records sent to the retry topic, by account and reason
+	MetricRequests         = "kafka_ometria_ometria_requests_total" // push requests, by account and status
+	MetricRequestTime      = "kafka_ometria_ometria_request_seconds"
+	MetricBatchSize        = "kafka_ometria_batch_records"
+	MetricRetries          = "kafka_ometria_push_retries_total"        // by account and reason
+	MetricLimiterWait      = "kafka_ometria_limiter_wait_seconds"      // time spent waiting for an account's token
+	MetricUnavailable      = "kafka_ometria_account_unavailable"       // 1 while an account's key is refused
+	MetricInFlight         = "kafka_ometria_in_flight"                 // messages handed out and not done, by stage
+	MetricCommitted        = "kafka_ometria_committed_offset"          // by group, topic and partition
+	MetricConsumerLag      = "kafka_ometria_consumer_lag"              // not yet done, by group, topic and partition
+	MetricCommitLag        = "kafka_ometria_commit_lag"                // done but not yet committed, by group, topic and partition
+	MetricWarnings         = "kafka_ometria_mapping_warnings_total"    // values left out of records, by code
+	MetricOldestUnfinished = "kafka_ometria_oldest_unfinished_seconds" // age of the oldest message handed out and not finished, by group, topic and partition (0 when none)
 )
 
 // Metrics are the pipeline's Prometheus metrics.
