@@ -64,11 +64,17 @@ func exprs(v any, out *[]string) {
 	}
 }
 
-func TestDashboard(t *testing.T) {
+func loadDashboard(t *testing.T) map[string]any {
+	t.Helper()
 	var dash map[string]any
 	if err := json.Unmarshal(readFile(t, dashboardFile), &dash); err != nil {
 		t.Fatalf("%s: %v", dashboardFile, err)
 	}
+	return dash
+}
+
+func TestDashboard(t *testing.T) {
+	dash := loadDashboard(t)
 	if dash["title"] == "" || dash["uid"] == "" {
 		t.Errorf("%s: no title or uid", dashboardFile)
 	}
