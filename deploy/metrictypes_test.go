@@ -186,15 +186,17 @@ func parenthesized(s string) (string, bool) {
 	return "", false
 }
 
-// TestQueryFunctionsMatchMetricTypes checks that the dashboard applies rate(), irate()
-// and increase() only to counters and deriv() and delta() only to gauges: rate() of a
-// gauge reads each decrease as a counter reset and makes up a jump.
+// TestQueryFunctionsMatchMetricTypes checks that the dashboard and the alert rules apply
+// rate(), irate() and increase() only to counters and deriv() and delta() only to
+// gauges: rate() of a gauge reads each decrease as a counter reset and makes up a jump.
 func TestQueryFunctionsMatchMetricTypes(t *testing.T) {
 	kinds := seriesKinds(t)
-	var all []string
-	exprs(loadDashboard(t), &all)
-	for _, p := range checkRangeFuncs(all, kinds) {
-		t.Errorf("%s: %s", dashboardFile, p)
+	var dash []string
+	exprs(loadDashboard(t), &dash)
+	for file, all := range map[string][]string{dashboardFile: dash, alertsFile: alertExprs(t)} {
+		for _, p := range checkRangeFuncs(all, kinds) {
+			t.Errorf("%s: %s", file, p)
+		}
 	}
 }
 
