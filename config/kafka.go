@@ -26,6 +26,10 @@ type Kafka struct {
 	// process) before it gives the member's partitions to others: those partitions stall
 	// that long. Between 6s and 30m (the brokers' default bounds). Default 30s.
 	SessionTimeout time.Duration `yaml:"session_timeout"`
+	// StallTimeout: a partition whose oldest unfinished message is older than this is
+	// stalled: a log line names it and /readyz fails until it moves. A parked retry counts
+	// from when it is due. Default 5m.
+	StallTimeout time.Duration `yaml:"stall_timeout"`
 	// StartOffset is where a stage's consumer group starts reading a topic on which it
 	// has no committed offset: earliest (the oldest message retained) or latest (only
 	// what is produced from then on). Default earliest. See StartEarliest, StartLatest.
@@ -34,6 +38,9 @@ type Kafka struct {
 	// topic is one the stages read: one of topics.events, topics.records or topics.retry.
 	StartOffsets map[string]StartOffset `yaml:"start_offsets,omitempty"`
 }
+
+// DefaultStallTimeout is the default kafka.stall_timeout.
+const DefaultStallTimeout = 5 * time.Minute
 
 // DefaultSessionTimeout is the default kafka.session_timeout.
 const DefaultSessionTimeout = 30 * time.Second
@@ -50,6 +57,9 @@ func (k *Kafka) applyDefaults() {
 	}
 	if k.SessionTimeout == 0 {
 		k.SessionTimeout = DefaultSessionTimeout
+	}
+	if k.StallTimeout == 0 {
+		k.StallTimeout = DefaultStallTimeout
 	}
 	if k.StartOffset == "" {
 		k.StartOffset = DefaultStartOffset
@@ -87,6 +97,9 @@ var saslMechanisms = []string{SASLPlain, SASLScramSHA256, SASLScramSHA512}
 func (k *Kafka) validate(p *problems) {
 	if k.TopicPartitions < 1 {
 		p.add("kafka.topic_partitions", "must be positive, got %d", k.TopicPartitions)
+	}
+	if k.StallTimeout < 0 {
+		p.add("kafka.stall_timeout", "must not be negative, got %v", k.StallTimeout)
 	}
 	if k.SessionTimeout < 6*time.Second || k.SessionTimeout > 30*time.Minute {
 		p.add("kafka.session_timeout", "%v is outside 6s to 30m (the brokers' group.min/max.session.timeout.ms defaults)", k.SessionTimeout)

@@ -67,6 +67,7 @@ func TestValidationErrors(t *testing.T) {
 			"kafka.sasl.mechanism: is required", `kafka.sasl.password_env: "1BAD" is not an environment variable name`}},
 		{"negative retry durations", []edit{set("-1s", "retry", "max_delay"), set("-1m", "retry", "initial_delay"), set("-1h", "retry", "max_age")}, []string{
 			"retry.max_age: must not be negative, got -1h0m0s", "retry.initial_delay: must not be negative, got -1m0s", "retry.max_delay: must not be negative, got -1s"}},
+		{"negative stall timeout", []edit{set("-1m", "kafka", "stall_timeout")}, []string{"kafka.stall_timeout: must not be negative, got -1m0s"}},
 		{"bad start offset", []edit{set("newest", "kafka", "start_offset")}, []string{`kafka.start_offset: "newest" is not earliest or latest`}},
 		{"bad start offsets", []edit{set(map[string]any{
 			"rudder.events": "Latest", "ometria.records": "latest", "ometria.retry": "earliest", "ometria.dlq": "latest", "other": "latest",

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kafka-ometria/kafka-ometria/config"
 	"github.com/kafka-ometria/kafka-ometria/mapper"
 	"github.com/kafka-ometria/kafka-ometria/ometriatest"
 	"github.com/kafka-ometria/kafka-ometria/processor"
@@ -64,7 +65,7 @@ func TestRefusedKeyParksThenRecovers(t *testing.T) {
 			if err != nil || attempt < 1 || errNext != nil || errLast != nil || !next.After(last) ||
 				hs[processor.HeaderReason] != "account_unavailable" || hs[processor.HeaderAccount] != "beta" ||
 				hs[processor.HeaderFirstFailed] == "" || hs[processor.HeaderMessage] == "" ||
-				(attempt == 1) != (hs[processor.HeaderStage] == processor.StagePush) {
+				(attempt == 1) != (hs[processor.HeaderStage] == string(config.StagePush)) {
 				t.Fatalf("parked record %s has headers %v", id, hs)
 			}
 			parked[id] = max(parked[id], attempt)

@@ -5,11 +5,13 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+
+	"github.com/kafka-ometria/kafka-ometria/config"
 )
 
 // failure describes why a message is dead-lettered or parked.
 type failure struct {
-	stage   string
+	stage   config.Stage
 	reason  string
 	message string
 	account string
@@ -41,7 +43,7 @@ func failureHeaders(m *kafka.Message, f failure, now time.Time, extra []kafka.He
 	set := []kafka.Header{
 		h(HeaderReason, f.reason),
 		h(HeaderMessage, f.message),
-		h(HeaderStage, f.stage),
+		h(HeaderStage, string(f.stage)),
 		h(HeaderAttempt, strconv.FormatInt(attempt, 10)),
 		h(HeaderFirstFailed, first),
 		h(HeaderLastFailed, formatTime(now)),

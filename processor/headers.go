@@ -29,13 +29,6 @@ const (
 	HeaderNextAttempt = "ometria-next-attempt" // on retries: when the retry stage pushes it again
 )
 
-// Stage names.
-const (
-	StageMap   = "map"
-	StagePush  = "push"
-	StageRetry = "retry"
-)
-
 // Reason codes of the push and retry stages; the map stage's are the mapper's.
 const (
 	ReasonRejected         = "rejected_by_ometria" // Ometria rejected the record

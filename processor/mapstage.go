@@ -9,6 +9,7 @@ import (
 	"github.com/segmentio/kafka-go"
 	"go.uber.org/zap"
 
+	"github.com/kafka-ometria/kafka-ometria/config"
 	"github.com/kafka-ometria/kafka-ometria/group"
 	"github.com/kafka-ometria/kafka-ometria/mapper"
 )
@@ -33,7 +34,7 @@ type MapStage struct {
 
 // Handle is the stage's Handler.
 func (s *MapStage) Handle(ctx context.Context, m kafka.Message, ack group.Ack) {
-	s.Metrics.consumed.WithLabelValues(StageMap, m.Topic).Inc()
+	s.Metrics.consumed.WithLabelValues(string(config.StageMap), m.Topic).Inc()
 	name, ok := s.Resolve(&m)
 	acct := s.Accounts[name]
 	if !ok {
@@ -57,7 +58,7 @@ func (s *MapStage) Handle(ctx context.Context, m kafka.Message, ack group.Ack) {
 			s.Metrics.mapped.WithLabelValues(o.Record.Account, o.Record.Type).Inc()
 			msgs = append(msgs, s.record(&m, o))
 		case mapper.DeadLetter:
-			s.Metrics.deadLettered.WithLabelValues(StageMap, string(o.Err.Reason)).Inc()
+			s.Metrics.deadLettered.WithLabelValues(string(config.StageMap), string(o.Err.Reason)).Inc()
 			msgs = append(msgs, s.deadLetter(&m, o, name))
 		case mapper.Skipped:
 			s.Metrics.skipped.WithLabelValues(string(o.Skip)).Inc()
@@ -92,7 +93,7 @@ func (s *MapStage) deadLetter(m *kafka.Message, o *mapper.Outcome, account strin
 	if len(o.Event) != len(m.Value) {
 		extra = append(extra, h(HeaderBatchIndex, strconv.Itoa(o.Index)))
 	}
-	f := failure{stage: StageMap, reason: string(o.Err.Reason), message: o.Err.Error(), account: account}
+	f := failure{stage: config.StageMap, reason: string(o.Err.Reason), message: o.Err.Error(), account: account}
 	return kafka.Message{
 		Topic:   s.DeadLetterTopic,
 		Key:     m.Key,

@@ -5,6 +5,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/kafka-ometria/kafka-ometria/config"
 	"github.com/kafka-ometria/kafka-ometria/group"
 	"github.com/kafka-ometria/kafka-ometria/mapper"
 	"github.com/kafka-ometria/kafka-ometria/sink"
@@ -87,13 +88,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 // appears at its first increment, already at 1, and rate() and increase() miss that
 // increment: an alert on the first dead letter or rejection would not fire. Request
 // statuses and retry reasons come from Ometria's answers and are not known ahead.
-func (m *Metrics) zero(stage string, topics, accounts []string) {
+func (m *Metrics) zero(st config.Stage, topics, accounts []string) {
+	stage := string(st)
 	m.inFlight.WithLabelValues(stage)
 	for _, t := range topics {
 		m.consumed.WithLabelValues(stage, t)
 	}
 	types := mapper.Types()
-	if stage == StageMap {
+	if st == config.StageMap {
 		for _, r := range mapper.Reasons() {
 			m.deadLettered.WithLabelValues(stage, string(r))
 		}

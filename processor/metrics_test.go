@@ -9,6 +9,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/kafka-ometria/kafka-ometria/config"
 )
 
 // TestZeroSeries checks that the series whose labels are known before the first message
@@ -17,9 +19,9 @@ import (
 func TestZeroSeries(t *testing.T) {
 	reg := prometheus.NewPedanticRegistry()
 	m := NewMetrics(reg)
-	m.zero(StageMap, []string{"rudder.events"}, []string{"acme", "beta"})
-	m.zero(StagePush, []string{"ometria.records"}, []string{"acme", "beta"})
-	m.zero(StageRetry, []string{"ometria.retry"}, []string{"acme", "beta"})
+	m.zero(config.StageMap, []string{"rudder.events"}, []string{"acme", "beta"})
+	m.zero(config.StagePush, []string{"ometria.records"}, []string{"acme", "beta"})
+	m.zero(config.StageRetry, []string{"ometria.retry"}, []string{"acme", "beta"})
 
 	want := map[string]int{
 		MetricConsumed:     3,         // a topic for each stage

@@ -8,6 +8,7 @@ import (
 	"github.com/segmentio/kafka-go"
 	"go.uber.org/zap"
 
+	"github.com/kafka-ometria/kafka-ometria/config"
 	"github.com/kafka-ometria/kafka-ometria/group"
 	"github.com/kafka-ometria/kafka-ometria/sink"
 )
@@ -17,37 +18,14 @@ type Pusher interface {
 	Write(ctx context.Context, r sink.Record) error
 }
 
-// RetryPolicy says when a parked record is tried again, and when it is given up.
-type RetryPolicy struct {
-	MaxAttempts int           // pushes after the first failure before a dead letter. Default 10.
-	MaxAge      time.Duration // since the first failure, after which a record is dead-lettered. Default 24h.
-	Initial     time.Duration // the wait before the first retry. Default 1m.
-	Max         time.Duration // the longest wait between retries. Default 1h.
-}
-
-func (p RetryPolicy) withDefaults() RetryPolicy {
-	if p.MaxAttempts <= 0 {
-		p.MaxAttempts = 10
-	}
-	if p.MaxAge <= 0 {
-		p.MaxAge = 24 * time.Hour
-	}
-	if p.Initial <= 0 {
-		p.Initial = time.Minute
-	}
-	if p.Max <= 0 {
-		p.Max = time.Hour
-	}
-	return p
-}
-
-// delay is the wait before attempt n (1-based) of a parked record: Initial, doubling, capped.
-func (p RetryPolicy) delay(n int64) time.Duration {
-	d := p.Initial
-	for i := int64(1); i < n && d < p.Max; i++ {
+// retryDelay is the wait before attempt n (1-based) of a parked record: InitialDelay,
+// doubling, capped at MaxDelay.
+func retryDelay(p config.Retry, n int64) time.Duration {
+	d := p.InitialDelay
+	for i := int64(1); i < n && d < p.MaxDelay; i++ {
 		d *= 2
 	}
-	return min(d, p.Max)
+	return min(d, p.MaxDelay)
 }
 
 // PushStage pushes records (from the records topic, or from the retry topic for the
@@ -57,10 +35,10 @@ func (p RetryPolicy) delay(n int64) time.Duration {
 // partition keep flowing. A record the sink could not finish before shutting down is not
 // done, so its offset is not committed and it is read again.
 type PushStage struct {
-	Stage           string // StagePush or StageRetry
+	Stage           config.Stage // config.StagePush or config.StageRetry
 	RetryTopic      string
 	DeadLetterTopic string
-	Retry           RetryPolicy
+	Retry           config.Retry // as the configuration gives it (config.DefaultRetry's defaults)
 	Sink            Pusher
 	Producer        Producer
 	Metrics         *Metrics
@@ -77,7 +55,7 @@ func (s *PushStage) now() time.Time {
 
 // Handle is the push stage's Handler.
 func (s *PushStage) Handle(ctx context.Context, m kafka.Message, ack group.Ack) {
-	s.Metrics.consumed.WithLabelValues(s.Stage, m.Topic).Inc()
+	s.Metrics.consumed.WithLabelValues(string(s.Stage), m.Topic).Inc()
 	s.push(ctx, m, ack)
 }
 
@@ -111,14 +89,14 @@ func (s *PushStage) settle(ctx context.Context, m *kafka.Message, account string
 }
 
 func (s *PushStage) deadLetter(ctx context.Context, m *kafka.Message, f failure, ack group.Ack) {
-	s.Metrics.deadLettered.WithLabelValues(s.Stage, f.reason).Inc()
+	s.Metrics.deadLettered.WithLabelValues(string(s.Stage), f.reason).Inc()
 	produceUntilDone(ctx, s.Producer, s.Log, []kafka.Message{deadLetter(s.DeadLetterTopic, m, m.Value, f, s.now())}, ack)
 }
 
 // park moves the record to the retry topic with its next attempt time, or dead-letters it
 // when its attempts or its age are spent.
 func (s *PushStage) park(ctx context.Context, m *kafka.Message, account string, cause error, ack group.Ack) {
-	p := s.Retry.withDefaults()
+	p := s.Retry
 	now := s.now()
 	attempt := headerInt(m, HeaderAttempt) + 1
 	first, ok := headerTime(m, HeaderFirstFailed)
@@ -139,7 +117,7 @@ func (s *PushStage) park(ctx context.Context, m *kafka.Message, account string, 
 	}
 	s.Metrics.parked.WithLabelValues(account, reason).Inc()
 	f := failure{stage: s.Stage, reason: reason, message: cause.Error(), account: account}
-	next := h(HeaderNextAttempt, formatTime(now.Add(p.delay(attempt))))
+	next := h(HeaderNextAttempt, formatTime(now.Add(retryDelay(p, attempt))))
 	msg := kafka.Message{Topic: s.RetryTopic, Key: m.Key, Value: m.Value, Headers: failureHeaders(m, f, now, []kafka.Header{next})}
 	s.Log.Info("record parked for a later retry", zap.String("account", account), zap.String("reason", reason),
 		zap.Int64("attempt", attempt), zap.String("next_attempt", string(next.Value)))
@@ -159,7 +137,7 @@ type RetryStage struct {
 
 // Handle is the retry stage's Handler.
 func (s RetryStage) Handle(ctx context.Context, m kafka.Message, ack group.Ack) {
-	s.Metrics.consumed.WithLabelValues(s.Stage, m.Topic).Inc()
+	s.Metrics.consumed.WithLabelValues(string(s.Stage), m.Topic).Inc()
 	wait := time.Duration(0)
 	if due, ok := headerTime(&m, HeaderNextAttempt); ok {
 		wait = due.Sub(s.now())

@@ -95,11 +95,11 @@ func Run(ctx context.Context, o Options) error {
 		}
 	}
 
-	push := &PushStage{Stage: StagePush, RetryTopic: cfg.Topics.Retry, DeadLetterTopic: cfg.Topics.DeadLetter,
-		Retry: RetryPolicy{MaxAttempts: cfg.Retry.MaxAttempts, MaxAge: cfg.Retry.MaxAge, Initial: cfg.Retry.InitialDelay, Max: cfg.Retry.MaxDelay},
+	push := &PushStage{Stage: config.StagePush, RetryTopic: cfg.Topics.Retry, DeadLetterTopic: cfg.Topics.DeadLetter,
+		Retry: cfg.Retry,
 		Sink:  sk, Producer: prod, Metrics: metrics, Log: log.Named("push")}
 	retry := *push
-	retry.Stage, retry.Log = StageRetry, log.Named("retry")
+	retry.Stage, retry.Log = config.StageRetry, log.Named("retry")
 	stages := map[config.Stage]struct {
 		topics  []string
 		handler group.Handler
@@ -133,13 +133,23 @@ func Run(ctx context.Context, o Options) error {
 			gc.HeartbeatInterval = min(3*time.Second, gc.SessionTimeout/3) // a third, as Kafka advises
 		}
 		gc.Brokers, gc.Dialer, gc.Topics, gc.Room = conn.Brokers, conn.Dialer, s.topics, room
+		gc.StartOffsets = map[string]int64{}
+		for _, t := range s.topics {
+			gc.StartOffsets[t] = kafka.FirstOffset
+			if cfg.StartOffsetFor(t) == config.StartLatest {
+				gc.StartOffsets[t] = kafka.LastOffset
+			}
+		}
+		if gc.StallTimeout == 0 {
+			gc.StallTimeout = cfg.Kafka.StallTimeout
+		}
 		gc.GroupID = cfg.Kafka.GroupID + "-" + string(st)
 		gc.Logger = log.Named(string(st))
 		if st == config.StageRetry {
 			gc.NotBefore = NotBefore
 		}
 		metrics.groupHooks(string(st), gc.GroupID, &gc, o.Health)
-		metrics.zero(string(st), s.topics, names)
+		metrics.zero(st, s.topics, names)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -12,6 +12,7 @@ import (
 	"github.com/segmentio/kafka-go"
 	"go.uber.org/zap"
 
+	"github.com/kafka-ometria/kafka-ometria/config"
 	"github.com/kafka-ometria/kafka-ometria/group"
 	"github.com/kafka-ometria/kafka-ometria/mapper"
 	"github.com/kafka-ometria/kafka-ometria/ometriatest"
@@ -150,7 +151,7 @@ func TestMapStage(t *testing.T) {
 				t.Fatalf("%d dead letters, want 1", len(dls))
 			}
 			d := dls[0]
-			if string(d.Value) != string(c.m.Value) || hdr(d, HeaderReason) != c.deadLetter || hdr(d, HeaderStage) != StageMap ||
+			if string(d.Value) != string(c.m.Value) || hdr(d, HeaderReason) != c.deadLetter || hdr(d, HeaderStage) != string(config.StageMap) ||
 				hdr(d, HeaderAttempt) != "1" || hdr(d, HeaderSourceOffset) != "41" || hdr(d, HeaderFirstFailed) != "2026-01-02T03:04:05.000Z" ||
 				hdr(d, HeaderLastFailed) == "" || !strings.Contains(hdr(d, HeaderMessage), c.deadLetter) {
 				t.Fatalf("dead letter %q with headers %v", d.Value, d.Headers)
@@ -188,7 +189,7 @@ func TestMapStageRetriesFailedProduce(t *testing.T) {
 }
 
 // pushSetup returns a push stage over an emulator with the account "acme" (key "k").
-func pushSetup(t *testing.T, stage string) (*PushStage, *fakeProducer, *ometriatest.Server) {
+func pushSetup(t *testing.T, stage config.Stage) (*PushStage, *fakeProducer, *ometriatest.Server) {
 	srv := ometriatest.NewServer(ometriatest.Config{}, ometriatest.Account{Name: "acme", Key: "k", RateLimit: math.Inf(1)})
 	t.Cleanup(srv.Close)
 	sk, err := sink.New(sink.Config{BaseURL: srv.URL(), Linger: time.Millisecond, Unavailable: time.Hour, MaxAttempts: 2, RetryInitial: time.Millisecond},
@@ -198,8 +199,10 @@ func pushSetup(t *testing.T, stage string) (*PushStage, *fakeProducer, *ometriat
 	}
 	t.Cleanup(func() { sk.Close(context.Background()) })
 	p := &fakeProducer{}
+	retry := config.DefaultRetry()
+	retry.MaxAttempts = 3
 	return &PushStage{Stage: stage, RetryTopic: "ometria.retry", DeadLetterTopic: "ometria.dlq", Sink: sk, Producer: p,
-		Metrics: NewMetrics(nil), Log: zap.NewNop(), Retry: RetryPolicy{MaxAttempts: 3, Initial: time.Minute}}, p, srv
+		Metrics: NewMetrics(nil), Log: zap.NewNop(), Retry: retry}, p, srv
 }
 
 func recordMsg(account, id, js string, hs ...kafka.Header) kafka.Message {
@@ -208,7 +211,7 @@ func recordMsg(account, id, js string, hs ...kafka.Header) kafka.Message {
 }
 
 func TestPushStage(t *testing.T) {
-	s, p, srv := pushSetup(t, StagePush)
+	s, p, srv := pushSetup(t, config.StagePush)
 	push := func(m kafka.Message) {
 		t.Helper()
 		done, ch := doneOnce(t)
@@ -221,7 +224,7 @@ func TestPushStage(t *testing.T) {
 	}
 	push(recordMsg("acme", "c2", `{"@type":"contact","id":"c2","email":"a@example.com","gender":"x"}`))
 	dls := p.topic("ometria.dlq")
-	if len(dls) != 1 || hdr(dls[0], HeaderReason) != ReasonRejected || hdr(dls[0], HeaderStage) != StagePush ||
+	if len(dls) != 1 || hdr(dls[0], HeaderReason) != ReasonRejected || hdr(dls[0], HeaderStage) != string(config.StagePush) ||
 		!strings.Contains(hdr(dls[0], HeaderMessage), "gender") {
 		t.Fatalf("dead letters %v", dls)
 	}
@@ -250,7 +253,7 @@ func TestPushStage(t *testing.T) {
 }
 
 func TestRetryStageWaitsUntilDue(t *testing.T) {
-	s, _, srv := pushSetup(t, StageRetry)
+	s, _, srv := pushSetup(t, config.StageRetry)
 	r := RetryStage{s}
 	due := time.Now().Add(300 * time.Millisecond)
 	m := recordMsg("acme", "c1", `{"@type":"contact","id":"c1","email":"a@example.com"}`, h(HeaderNextAttempt, formatTime(due)))
@@ -281,7 +284,7 @@ func TestRetryStageWaitsUntilDue(t *testing.T) {
 // Two accounts share a retry partition: the record due soon must not wait behind the
 // one due in ten minutes.
 func TestRetryStageDoesNotBlockBehindALaterRecord(t *testing.T) {
-	s, _, srv := pushSetup(t, StageRetry)
+	s, _, srv := pushSetup(t, config.StageRetry)
 	r := RetryStage{s}
 	late := recordMsg("acme", "c1", `{"@type":"contact","id":"c1","email":"a@example.com"}`,
 		h(HeaderNextAttempt, formatTime(time.Now().Add(10*time.Minute))))
@@ -319,7 +322,7 @@ func (notDonePusher) Write(_ context.Context, r sink.Record) error {
 }
 
 func TestPushStageGivesBackWhatTheSinkDidNotFinish(t *testing.T) {
-	s := &PushStage{Stage: StagePush, Sink: notDonePusher{}, Metrics: NewMetrics(nil), Log: zap.NewNop()}
+	s := &PushStage{Stage: config.StagePush, Sink: notDonePusher{}, Metrics: NewMetrics(nil), Log: zap.NewNop()}
 	for i := 0; i < 7; i++ {
 		ack, ch := doneOnce(t)
 		s.Handle(context.Background(), recordMsg("acme", "c", `{}`), ack)
@@ -330,7 +333,7 @@ func TestPushStageGivesBackWhatTheSinkDidNotFinish(t *testing.T) {
 }
 
 func TestRetryMaxAgeDeadLetters(t *testing.T) {
-	s, p, srv := pushSetup(t, StageRetry)
+	s, p, srv := pushSetup(t, config.StageRetry)
 	srv.SetFaults(ometriatest.Faults{Forbidden: []string{"acme"}})
 	old := formatTime(time.Now().Add(-48 * time.Hour)) // the default max age is 24h
 	m := recordMsg("acme", "c1", `{"@type":"contact","id":"c1","email":"a@example.com"}`, h(HeaderFirstFailed, old), h(HeaderAttempt, "1"))
