@@ -51,26 +51,35 @@ func get(url string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-// TestRunServesMetricsAndStopsCleanly runs `kafka-ometria run` in-process on the
-// in-process Kafka and the emulator: one event reaches Ometria, /readyz, /healthz and
-// /metrics answer, and cancelling (what SIGTERM does) exits 0.
-func TestRunServesMetricsAndStopsCleanly(t *testing.T) {
+// runningPipeline is `kafka-ometria run` running in-process on the in-process Kafka and
+// the emulator (account acme), with one identify event produced.
+type runningPipeline struct {
+	emu    *ometriatest.Server
+	addr   string // of /metrics, /healthz and /readyz
+	cancel context.CancelFunc
+	exit   chan int
+	errOut *syncBuffer
+}
+
+// startRun starts the pipeline; extra is YAML added to the config's kafka section.
+func startRun(t *testing.T, kafkaExtra string) *runningPipeline {
+	t.Helper()
 	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.AllowAutoTopicCreation())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer cluster.Close()
+	t.Cleanup(cluster.Close)
 	emu := ometriatest.NewServer(ometriatest.Config{}, ometriatest.Account{Name: "acme", Key: "secret-key-acme"})
-	defer emu.Close()
+	t.Cleanup(emu.Close)
 	t.Setenv("OMETRIA_KEY_ACME", "secret-key-acme")
 	cfg := writeFile(t, "config.yaml", fmt.Sprintf(`
-kafka: {brokers: [%q], create_topics: true, topic_partitions: 2}
+kafka: {brokers: [%q], create_topics: true, topic_partitions: 2%s}
 topics: {events: [rudder.events]}
 routing: {default_account: acme}
 ometria: {base_url: %q}
 accounts:
   acme: {api_key_env: OMETRIA_KEY_ACME}
-`, cluster.ListenAddrs()[0], emu.URL()))
+`, cluster.ListenAddrs()[0], kafkaExtra, emu.URL()))
 
 	w := &kafka.Writer{Addr: kafka.TCP(cluster.ListenAddrs()...), Topic: "rudder.events", AllowAutoTopicCreation: true}
 	if err := w.WriteMessages(context.Background(), kafka.Message{Value: []byte(identifyEvent)}); err != nil {
@@ -78,31 +87,39 @@ accounts:
 	}
 	w.Close()
 
-	addr := freeAddr(t)
+	rp := &runningPipeline{emu: emu, addr: freeAddr(t), exit: make(chan int, 1), errOut: &syncBuffer{}}
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out bytes.Buffer
-	var errOut syncBuffer
-	exit := make(chan int, 1)
+	rp.cancel = cancel
+	t.Cleanup(cancel)
 	go func() {
-		exit <- run(ctx, []string{"run", "--config", cfg, "--listen", addr}, strings.NewReader(""), &out, &errOut)
+		var out bytes.Buffer
+		rp.exit <- run(ctx, []string{"run", "--config", cfg, "--listen", rp.addr}, strings.NewReader(""), &out, rp.errOut)
 	}()
+	return rp
+}
 
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if _, ok := emu.Record("acme", "contact", "", "ol_1"); ok {
-			break
-		}
+// waitFor polls cond until it holds, failing after 30 s or if run exits.
+func (rp *runningPipeline) waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(50 * time.Millisecond) {
 		select {
-		case code := <-exit:
-			t.Fatalf("run exited %d: %s", code, errOut.String())
+		case code := <-rp.exit:
+			t.Fatalf("run exited %d: %s", code, rp.errOut.String())
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("the event did not reach the emulator")
+			t.Fatalf("timed out waiting until %s", what)
 		}
-		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// TestRunServesMetricsAndStopsCleanly runs `kafka-ometria run` in-process on the
+// in-process Kafka and the emulator: one event reaches Ometria, /readyz, /healthz and
+// /metrics answer, and cancelling (what SIGTERM does) exits 0.
+func TestRunServesMetricsAndStopsCleanly(t *testing.T) {
+	rp := startRun(t, "")
+	emu, addr, cancel, exit, errOut := rp.emu, rp.addr, rp.cancel, rp.exit, rp.errOut
+	rp.waitFor(t, "the event reaches the emulator", func() bool { _, ok := emu.Record("acme", "contact", "", "ol_1"); return ok })
 	if code, body := get("http://" + addr + "/readyz"); code != 200 {
 		t.Fatalf("/readyz: %d %s", code, body)
 	}
@@ -220,5 +237,32 @@ accounts:
 				t.Fatalf("exit %d, stderr %q; want exit %d naming %q", r.code, r.stderr, exitUsage, c.want)
 			}
 		})
+	}
+}
+
+// TestRunReadyzFailsWhileAPartitionIsStalled: a push that takes longer than
+// kafka.stall_timeout makes /readyz fail, naming the partition, and a log line say so;
+// once the push is done /readyz is ready again.
+func TestRunReadyzFailsWhileAPartitionIsStalled(t *testing.T) {
+	rp := startRun(t, ", stall_timeout: 1s")
+	rp.emu.SetFaults(ometriatest.Faults{Latency: 5 * time.Second})
+	url := "http://" + rp.addr + "/readyz"
+	var body string
+	rp.waitFor(t, "/readyz fails naming the stalled partition", func() bool {
+		var code int
+		code, body = get(url)
+		return code == http.StatusServiceUnavailable && strings.Contains(body, "stalled: group kafka-ometria-push, ometria.records partition")
+	})
+	if !strings.Contains(body, "at offset 0") {
+		t.Errorf("/readyz says %q, want the stalled offset (0)", body)
+	}
+	if !strings.Contains(rp.errOut.String(), `"msg":"partition stalled: its oldest unfinished message is older than the stall timeout"`) {
+		t.Errorf("no log line names the stall:\n%s", rp.errOut.String())
+	}
+	rp.waitFor(t, "the record reaches the emulator", func() bool { _, ok := rp.emu.Record("acme", "contact", "", "ol_1"); return ok })
+	rp.waitFor(t, "/readyz is ready again", func() bool { code, _ := get(url); return code == http.StatusOK })
+	_, metrics := get("http://" + rp.addr + "/metrics")
+	if !strings.Contains(metrics, `kafka_ometria_oldest_unfinished_seconds{group="kafka-ometria-push",partition=`) {
+		t.Errorf("/metrics lacks the push group's oldest-unfinished gauge")
 	}
 }
