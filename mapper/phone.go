@@ -30,13 +30,16 @@ func (c *phoneCache) e164(raw []byte, region string) (string, bool) {
 	if v, hit := c.m[string(c.key)]; hit {
 		return v, v != ""
 	}
-	v := normalizePhone(string(raw), region)
+	v := normalize(string(raw), region)
 	if c.m == nil || len(c.m) >= phoneCacheSize {
 		c.m = make(map[string]string, 256)
 	}
 	c.m[string(c.key)] = v
 	return v, v != ""
 }
+
+// normalize is normalizePhone; tests replace it to count the calls to libphonenumber.
+var normalize = normalizePhone
 
 func normalizePhone(raw, region string) string {
 	raw = strings.TrimSpace(raw)
