@@ -69,7 +69,9 @@ type SettingError struct {
 
 func (e *SettingError) Error() string { return e.Field + ": " + e.Msg }
 
-// Account is a compiled, immutable Settings, safe for concurrent use by many Mappers.
+// Account is a compiled Settings, safe for concurrent use by many Mappers. Its settings
+// are immutable; it also holds the account's cache of normalised phone numbers (the
+// phoneCacheSize most recently seen), shared by every Mapper that maps the account.
 type Account struct {
 	name          string
 	optin         string
@@ -83,6 +85,7 @@ type Account struct {
 	skip          map[string]bool   // lower-cased event name
 	deadLetterUns bool
 	mappings      [3]recordMappings // by record type
+	phones        phoneCache
 }
 
 // Name is the account's name.
@@ -162,6 +165,7 @@ func NewAccount(s Settings) (*Account, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
+	a.phones = newPhoneCache(a.phoneRegion)
 	return a, nil
 }
 

@@ -171,7 +171,7 @@ func (v *view) phone() {
 		return
 	}
 	if raw, ok := f.v.text(); ok {
-		if e, valid := v.m.phones.e164(raw, v.acct.phoneRegion); valid {
+		if e, valid := v.acct.phones.e164(raw); valid {
 			v.m.w.key("phone_number")
 			v.m.w.str(e)
 			return

@@ -6,7 +6,8 @@
 // (for order event names) or a custom_event; page, screen, group and alias are skipped.
 //
 // A Mapper holds reusable buffers and is not safe for concurrent use: use one per
-// goroutine. An Account is immutable and may be shared.
+// goroutine, or keep them in a sync.Pool. An Account may be shared: its settings are
+// immutable and its cache of normalised phone numbers is safe for concurrent use.
 package mapper
 
 // Record types, the "@type" of a record.
@@ -71,6 +72,5 @@ type Mapper struct {
 	a        arena // what parseEvent collects, and the members of the objects indexed later
 	elems    []value
 	w        writer
-	phones   phoneCache
 	scratch  []byte
 }
