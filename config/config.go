@@ -37,6 +37,7 @@ type Config struct {
 	Routing  Routing             `yaml:"routing"`
 	Accounts map[string]*Account `yaml:"accounts"`
 	Retry    Retry               `yaml:"retry"`
+	DLQ      DLQ                 `yaml:"dlq"`
 }
 
 // Load reads the file at path and parses it with Parse.
@@ -112,6 +113,7 @@ func ParseEnv(data []byte, lookupEnv LookupEnvFunc, overrides ...Override) (*Con
 func (c *Config) applyDefaults(present map[string]int) {
 	c.Kafka.applyDefaults()
 	c.Retry.applyDefaults()
+	c.DLQ.applyDefaults()
 	c.Topics.applyDefaults()
 	if c.Stages == nil { // absent or null; an explicit [] is an error
 		c.Stages = AllStages()
@@ -132,6 +134,7 @@ func (c *Config) validate(p *problems) {
 	c.Kafka.validate(p)
 	c.validateStartOffsets(p)
 	c.Retry.validate(p)
+	c.DLQ.validate(p)
 	c.Topics.validate(p, c.HasStage(StageMap))
 	validateStages(p, c.Stages)
 	c.Ometria.validate(p)

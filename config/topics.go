@@ -5,6 +5,8 @@ const (
 	DefaultRecordsTopic    = "ometria.records"
 	DefaultRetryTopic      = "ometria.retry"
 	DefaultDeadLetterTopic = "ometria.dlq"
+	DefaultReplayTopic     = "ometria.replay"
+	DefaultReplaysTopic    = "ometria.dlq.replays"
 )
 
 // Topics are the Kafka topics the stages read and write.
@@ -18,6 +20,13 @@ type Topics struct {
 	Retry string `yaml:"retry"`
 	// DeadLetter receives what cannot be mapped or pushed, with headers saying why.
 	DeadLetter string `yaml:"dead_letter"`
+	// Replay receives dead letters of the map stage that `kafka-ometria dlq replay` sends
+	// back; the map stage reads it besides Events, so other consumers of a shared event
+	// topic never see replays.
+	Replay string `yaml:"replay"`
+	// Replays is a compacted topic of `dlq replay`'s own: each replay's bookmark (where it
+	// got to, for resuming) and record (filter, counts, times, who ran it).
+	Replays string `yaml:"replays"`
 }
 
 func (t *Topics) applyDefaults() {
@@ -29,6 +38,12 @@ func (t *Topics) applyDefaults() {
 	}
 	if t.DeadLetter == "" {
 		t.DeadLetter = DefaultDeadLetterTopic
+	}
+	if t.Replay == "" {
+		t.Replay = DefaultReplayTopic
+	}
+	if t.Replays == "" {
+		t.Replays = DefaultReplaysTopic
 	}
 }
 
@@ -54,6 +69,8 @@ func (t *Topics) validate(p *problems, mapStage bool) {
 	check("topics.records", t.Records)
 	check("topics.retry", t.Retry)
 	check("topics.dead_letter", t.DeadLetter)
+	check("topics.replay", t.Replay)
+	check("topics.replays", t.Replays)
 }
 
 // checkTopic returns what is wrong with a Kafka topic name, or "".

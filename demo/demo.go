@@ -40,7 +40,7 @@ func Run(ctx context.Context, o Options, out, progress io.Writer) error {
 		o.Timeout = 2 * time.Minute
 	}
 	start := time.Now()
-	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(6, eventsTopic, "ometria.records", "ometria.retry", "ometria.dlq"))
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(6, eventsTopic, "ometria.records", "ometria.retry", "ometria.dlq", "ometria.replay"))
 	if err != nil {
 		return fmt.Errorf("starting the in-process Kafka: %w", err)
 	}

@@ -104,7 +104,7 @@ func Run(ctx context.Context, o Options) error {
 		topics  []string
 		handler group.Handler
 	}{
-		config.StageMap: {cfg.Topics.Events, (&MapStage{
+		config.StageMap: {append(slices.Clone(cfg.Topics.Events), cfg.Topics.Replay), (&MapStage{
 			RecordsTopic: cfg.Topics.Records, DeadLetterTopic: cfg.Topics.DeadLetter,
 			Resolve: func(m *kafka.Message) (string, bool) {
 				return cfg.ResolveAccount(func(k string) (string, bool) { return header(m, k) }, m.Topic)
@@ -183,6 +183,7 @@ func topicsOf(cfg *config.Config) []string {
 	ts := []string{cfg.Topics.Records, cfg.Topics.DeadLetter}
 	if cfg.HasStage(config.StageMap) {
 		ts = append(ts, cfg.Topics.Events...)
+		ts = append(ts, cfg.Topics.Replay)
 	}
 	if cfg.HasStage(config.StagePush) || cfg.HasStage(config.StageRetry) {
 		ts = append(ts, cfg.Topics.Retry)
