@@ -97,3 +97,12 @@ outer:
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// Headers of replays (`kafka-ometria dlq replay`), on the messages it sends back and, when
+// those fail again, on their dead letters.
+const (
+	HeaderReplayCount = "ometria-replay-count" // times this entry was replayed, decimal
+	HeaderReplayedAt  = "ometria-replayed-at"  // RFC 3339, milliseconds: the last replay
+	HeaderReplayID    = "ometria-replay-id"    // the replay that sent it
+	HeaderReplayOf    = "ometria-replay-of"    // the dead letter it was: "topic/partition/offset"
+)
