@@ -213,6 +213,7 @@ func (s *Sink) reject(a *account, typ string, bad []badRecord) {
 			err = &RejectedError{}
 		}
 		err.Status = b.status
+		err.RequestID = b.requestID
 		s.finish([]Record{b.rec}, a.name, err, Rejected)
 	}
 }

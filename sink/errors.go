@@ -26,6 +26,9 @@ type RejectedError struct {
 	Status  int    // the HTTP status of the push that isolated it (200 with rejected > 0, or 4xx)
 	Message string // Ometria's error_message, when /v2/push/_errors has one
 	Path    string // Ometria's error_path, e.g. "root > lastname"
+	// RequestID is Ometria's request_id of the push that isolated the record, when it
+	// gave one (for a support ticket, and for GET /v2/push/_errors).
+	RequestID string
 }
 
 func (e *RejectedError) Error() string {

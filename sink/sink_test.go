@@ -196,6 +196,9 @@ func TestOneBadRecordIsolated(t *testing.T) {
 	if !errors.As(err, &rej) || !sink.IsPermanent(err) || !strings.Contains(rej.Path, "gender") {
 		t.Fatalf("c37 failed with %v, want a RejectedError naming gender", err)
 	}
+	if rej.RequestID == "" {
+		t.Fatal("the RejectedError lacks the request_id of the push that isolated it")
+	}
 	pushes := 0
 	for _, r := range srv.Requests("acme") {
 		if r.Type != "" {
