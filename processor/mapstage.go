@@ -66,7 +66,7 @@ func (s *MapStage) Handle(ctx context.Context, m kafka.Message, done func()) err
 		done()
 		return nil
 	}
-	produceUntilDone(ctx, s.Producer, s.Log, msgs, done)
+	produceUntilDone(ctx, s.Producer, s.Log, msgs, ackDone(done))
 	return nil
 }
 

@@ -104,7 +104,7 @@ func (s *PushStage) settle(ctx context.Context, m *kafka.Message, account string
 
 func (s *PushStage) deadLetter(ctx context.Context, m *kafka.Message, f failure, done func()) {
 	s.Metrics.deadLettered.WithLabelValues(s.Stage, f.reason).Inc()
-	produceUntilDone(ctx, s.Producer, s.Log, []kafka.Message{deadLetter(s.DeadLetterTopic, m, m.Value, f, s.now())}, done)
+	produceUntilDone(ctx, s.Producer, s.Log, []kafka.Message{deadLetter(s.DeadLetterTopic, m, m.Value, f, s.now())}, ackDone(done))
 }
 
 // park moves the record to the retry topic with its next attempt time, or dead-letters it
@@ -135,7 +135,7 @@ func (s *PushStage) park(ctx context.Context, m *kafka.Message, account string, 
 	msg := kafka.Message{Topic: s.RetryTopic, Key: m.Key, Value: m.Value, Headers: failureHeaders(m, f, now, []kafka.Header{next})}
 	s.Log.Info("record parked for a later retry", zap.String("account", account), zap.String("reason", reason),
 		zap.Int64("attempt", attempt), zap.String("next_attempt", string(next.Value)))
-	produceUntilDone(ctx, s.Producer, s.Log, []kafka.Message{msg}, done)
+	produceUntilDone(ctx, s.Producer, s.Log, []kafka.Message{msg}, ackDone(done))
 }
 
 // RetryStage waits until each parked record is due, then pushes it like the push stage.
