@@ -2,6 +2,7 @@ package processor
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"sync"
 	"time"
@@ -53,11 +54,17 @@ func (s *MapStage) Handle(ctx context.Context, m kafka.Message, done func()) err
 		}
 		switch o.Kind {
 		case mapper.Mapped:
+			rec := s.record(&m, o)
+			if n, limit := messageSize(&rec), maxMessageSize(s.Producer, s.RecordsTopic); n > limit {
+				msgs = append(msgs, s.deadLetter(&m, o, failure{stage: StageMap, reason: ReasonMessageTooLarge, account: name,
+					message: fmt.Sprintf("%s: the %s record makes a message of %d bytes, over the %d bytes a message of %s may have",
+						ReasonMessageTooLarge, o.Record.Type, n, limit, s.RecordsTopic)}))
+				continue
+			}
 			s.Metrics.mapped.WithLabelValues(o.Record.Account, o.Record.Type).Inc()
-			msgs = append(msgs, s.record(&m, o))
+			msgs = append(msgs, rec)
 		case mapper.DeadLetter:
-			s.Metrics.deadLettered.WithLabelValues(StageMap, string(o.Err.Reason)).Inc()
-			msgs = append(msgs, s.deadLetter(&m, o, name))
+			msgs = append(msgs, s.deadLetter(&m, o, failure{stage: StageMap, reason: string(o.Err.Reason), message: o.Err.Error(), account: name}))
 		case mapper.Skipped:
 			s.Metrics.skipped.WithLabelValues(string(o.Skip)).Inc()
 		}
@@ -82,8 +89,9 @@ func (s *MapStage) record(m *kafka.Message, o *mapper.Outcome) kafka.Message {
 }
 
 // deadLetter carries the event unchanged: the whole message, or its element of a batch
-// envelope (with the element's index in a header).
-func (s *MapStage) deadLetter(m *kafka.Message, o *mapper.Outcome, account string) kafka.Message {
+// envelope (with the element's index in a header); cut when it is too large for the
+// dead-letter topic. It counts it.
+func (s *MapStage) deadLetter(m *kafka.Message, o *mapper.Outcome, f failure) kafka.Message {
 	now := time.Now
 	if s.Now != nil {
 		now = s.Now
@@ -92,11 +100,7 @@ func (s *MapStage) deadLetter(m *kafka.Message, o *mapper.Outcome, account strin
 	if len(o.Event) != len(m.Value) {
 		extra = append(extra, h(HeaderBatchIndex, strconv.Itoa(o.Index)))
 	}
-	f := failure{stage: StageMap, reason: string(o.Err.Reason), message: o.Err.Error(), account: account}
-	return kafka.Message{
-		Topic:   s.DeadLetterTopic,
-		Key:     m.Key,
-		Value:   o.Event,
-		Headers: failureHeaders(m, f, now(), extra),
-	}
+	dl, reason := deadLetter(s.DeadLetterTopic, maxMessageSize(s.Producer, s.DeadLetterTopic), m, o.Event, f, now(), extra...)
+	s.Metrics.deadLettered.WithLabelValues(StageMap, reason).Inc()
+	return dl
 }

@@ -166,3 +166,24 @@ func TestProduceUntilDone(t *testing.T) {
 		})
 	}
 }
+
+// TestKafkaProducerAcksEveryProduce: every Produce call is answered once, across topics
+// and writers, also when a writer refuses some of its messages at once.
+func TestKafkaProducerAcksEveryProduce(t *testing.T) {
+	brokers := kfakeCluster(t, 0)
+	p := newTestProducer(t, brokers, "ometria.records", "ometria.dlq")
+	big := make([]byte, 2<<20) // over every writer's BatchBytes
+	for _, msgs := range [][]kafka.Message{
+		{{Topic: "ometria.records", Value: []byte("r")}, {Topic: "ometria.dlq", Value: []byte("d")}, {Topic: "ometria.records", Value: []byte("r2")}},
+		{{Topic: "ometria.records", Value: []byte("r")}, {Topic: "ometria.dlq", Value: big}},
+		{},
+	} {
+		ack, ch := ackOnce(t)
+		p.Produce(msgs, ack)
+		err := waitAck(t, ch, 10*time.Second)
+		tooLarge := len(msgs) == 2
+		if (err != nil) != tooLarge || (tooLarge && !permanent(err)) {
+			t.Fatalf("%d messages: %v", len(msgs), err)
+		}
+	}
+}
