@@ -218,7 +218,7 @@ func (e *env) runOversize(t *testing.T, cases []oversizeCase) {
 
 // TestOversizeDeadLettersCut: events over the dead-letter topic's limit (the broker
 // default: kafka-ometria creates it) are dead-lettered cut to fit, with headers that say
-// so; the partition goes on.
+// so; an empty event is dead-lettered empty, not null; the partition goes on.
 func TestOversizeDeadLettersCut(t *testing.T) {
 	e := newEnv(t, 0)
 	e.createTopics(t, map[string]int{e.cfg.Topics.Events[0]: 20 << 20})
@@ -229,6 +229,7 @@ func TestOversizeDeadLettersCut(t *testing.T) {
 		{"1.1 MB record too large", recordTooLarge(1_100_000), processor.ReasonMessageTooLarge, "record_too_large"},
 		{"10 MB record too large", recordTooLarge(10 << 20), processor.ReasonMessageTooLarge, "record_too_large"},
 		{"1.48 MB missing type", []byte(`{"note":"` + strings.Repeat("x", 1_480_000) + `"}`), processor.ReasonMessageTooLarge, "missing_type"},
+		{"empty", []byte{}, "invalid_json", ""},
 	})
 }
 

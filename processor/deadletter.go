@@ -16,7 +16,7 @@ type failure struct {
 }
 
 // deadLetter builds the dead letter of value, read as m by stage f.stage: the value
-// unchanged, the headers saying why and where from,
+// unchanged (empty, not null, when it is empty), the headers saying why and where from,
 // extra added. A message that was already a dead letter or a retry keeps its source, its
 // first failure time and counts its attempts. One whose messageSize is over limit, the
 // dead-letter topic's, is cut to fit (fitDeadLetter): reason is the reason it carries,
@@ -26,7 +26,7 @@ func deadLetter(topic string, limit int, m *kafka.Message, value []byte, f failu
 	dl = kafka.Message{
 		Topic:   topic,
 		Key:     m.Key,
-		Value:   value,
+		Value:   nonNull(value),
 		Headers: failureHeaders(m, f, now, extra),
 	}
 	dl, _ = fitDeadLetter(dl, limit)

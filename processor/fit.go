@@ -143,3 +143,12 @@ func boundMessage(s string) string {
 	}
 	return s[:n] + mark
 }
+
+// nonNull returns v, or an empty value when v is nil: kafka-go reads an empty value as
+// nil and writes nil as null, which a compacted topic takes for a delete marker.
+func nonNull(v []byte) []byte {
+	if v == nil {
+		return []byte{}
+	}
+	return v
+}

@@ -165,3 +165,23 @@ func TestMapStageOversizeDeadLetters(t *testing.T) {
 		})
 	}
 }
+
+// TestMapStageEmptyValue: an empty event is dead-lettered with an empty value, not a null
+// one, which a compacted dead-letter topic would take for a delete marker.
+func TestMapStageEmptyValue(t *testing.T) {
+	brokers := kfakeCluster(t, 0)
+	p := newTestProducer(t, brokers, "ometria.records", "ometria.dlq")
+	s := newMapStage(t, p)
+	for i, v := range [][]byte{nil, {}} { // kafka-go's reader gives nil for an empty value
+		done, ch := doneOnce(t)
+		if err := s.Handle(context.Background(), kafka.Message{Topic: "rudder.events", Offset: int64(i), Key: []byte("k"), Value: v}, done); err != nil {
+			t.Fatal(err)
+		}
+		waitDone(t, ch)
+	}
+	for _, d := range readRaw(t, brokers, "ometria.dlq", 2) {
+		if d.Value == nil || len(d.Value) != 0 || rawHeader(d, HeaderReason) != "invalid_json" {
+			t.Fatalf("dead letter of offset %s: value %q (nil: %v), reason %s", rawHeader(d, HeaderSourceOffset), d.Value, d.Value == nil, rawHeader(d, HeaderReason))
+		}
+	}
+}

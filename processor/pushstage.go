@@ -133,7 +133,7 @@ func (s *PushStage) park(ctx context.Context, m *kafka.Message, account string, 
 	}
 	f := failure{stage: s.Stage, reason: reason, message: cause.Error(), account: account}
 	next := h(HeaderNextAttempt, formatTime(now.Add(p.delay(attempt))))
-	msg := kafka.Message{Topic: s.RetryTopic, Key: m.Key, Value: m.Value, Headers: failureHeaders(m, f, now, []kafka.Header{next})}
+	msg := kafka.Message{Topic: s.RetryTopic, Key: m.Key, Value: nonNull(m.Value), Headers: failureHeaders(m, f, now, []kafka.Header{next})}
 	if n, limit := messageSize(&msg), maxMessageSize(s.Producer, s.RetryTopic); n > limit {
 		s.deadLetter(ctx, m, failure{stage: s.Stage, reason: ReasonMessageTooLarge, account: account,
 			message: fmt.Sprintf("%s: its retry makes a message of %d bytes, over the %d bytes a message of %s may have; it was parked for %s",
