@@ -85,7 +85,7 @@ func fitDeadLetter(dl kafka.Message, limit int) (kafka.Message, bool) {
 	if messageSize(&dl) <= limit {
 		return dl, true
 	}
-	value := dl.Value
+	value, size := dl.Value, messageSize(&dl)
 	sum := sha256.Sum256(value)
 	reason, _ := header(&dl, HeaderReason)
 	why, _ := header(&dl, HeaderMessage)
@@ -97,8 +97,8 @@ func fitDeadLetter(dl kafka.Message, limit int) (kafka.Message, bool) {
 		out.Value = []byte{}
 		out.Headers = withHeaders(hs,
 			h(HeaderReason, ReasonMessageTooLarge),
-			h(HeaderMessage, boundMessage(fmt.Sprintf("%s: the dead letter is over the %d bytes a message of %s may have: its value is cut from %d bytes%s; it was %s",
-				ReasonMessageTooLarge, limit, dl.Topic, len(value), note, why))),
+			h(HeaderMessage, boundMessage(fmt.Sprintf("%s: the dead letter (%d bytes) is over what %s takes (max.message.bytes %d): its value is cut from %d bytes%s; it was %s",
+				ReasonMessageTooLarge, size, dl.Topic, limit+recordBatchOverhead, len(value), note, why))),
 			h(HeaderOriginalReason, reason),
 			h(HeaderTruncated, "true"),
 			h(HeaderOriginalSize, strconv.Itoa(len(value))),

@@ -57,8 +57,8 @@ func (s *MapStage) Handle(ctx context.Context, m kafka.Message, done func()) err
 			rec := s.record(&m, o)
 			if n, limit := messageSize(&rec), maxMessageSize(s.Producer, s.RecordsTopic); n > limit {
 				msgs = append(msgs, s.deadLetter(&m, o, failure{stage: StageMap, reason: ReasonMessageTooLarge, account: name,
-					message: fmt.Sprintf("%s: the %s record makes a message of %d bytes, over the %d bytes a message of %s may have",
-						ReasonMessageTooLarge, o.Record.Type, n, limit, s.RecordsTopic)}))
+					message: fmt.Sprintf("%s: the %s record makes a message of %d bytes, over what %s takes (max.message.bytes %d)",
+						ReasonMessageTooLarge, o.Record.Type, n, s.RecordsTopic, limit+recordBatchOverhead)}))
 				continue
 			}
 			s.Metrics.mapped.WithLabelValues(o.Record.Account, o.Record.Type).Inc()

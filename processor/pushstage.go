@@ -136,8 +136,8 @@ func (s *PushStage) park(ctx context.Context, m *kafka.Message, account string, 
 	msg := kafka.Message{Topic: s.RetryTopic, Key: m.Key, Value: nonNull(m.Value), Headers: failureHeaders(m, f, now, []kafka.Header{next})}
 	if n, limit := messageSize(&msg), maxMessageSize(s.Producer, s.RetryTopic); n > limit {
 		s.deadLetter(ctx, m, failure{stage: s.Stage, reason: ReasonMessageTooLarge, account: account,
-			message: fmt.Sprintf("%s: its retry makes a message of %d bytes, over the %d bytes a message of %s may have; it was parked for %s",
-				ReasonMessageTooLarge, n, limit, s.RetryTopic, cause)}, done)
+			message: fmt.Sprintf("%s: its retry makes a message of %d bytes, over what %s takes (max.message.bytes %d); it was parked for %s",
+				ReasonMessageTooLarge, n, s.RetryTopic, limit+recordBatchOverhead, cause)}, done)
 		return
 	}
 	s.Metrics.parked.WithLabelValues(account, reason).Inc()
