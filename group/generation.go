@@ -95,7 +95,7 @@ func (g *generation) consume(ctx context.Context, p *ownedPartition) {
 	// cancelled then.
 	pctx, pcancel := context.WithCancel(ctx)
 	defer pcancel()
-	hctx := context.WithValue(pctx, abandonKey{}, g.abandon)
+	hctx := WithAbandoned(pctx, g.abandon)
 	givenBack := func() bool {
 		off := p.failed.Load()
 		if off == math.MaxInt64 {

@@ -43,6 +43,12 @@ func Abandoned(ctx context.Context) context.Context {
 	return context.Background()
 }
 
+// WithAbandoned returns ctx carrying abandon as the context Abandoned returns: what Run
+// gives its Handlers, for calling a Handler outside Run (tests).
+func WithAbandoned(ctx, abandon context.Context) context.Context {
+	return context.WithValue(ctx, abandonKey{}, abandon)
+}
+
 // Room bounds the messages handed out and not finished over every group that shares it
 // (a process-wide memory bound): a partition waits for room before it hands out its next
 // message. A nil *Room bounds nothing.

@@ -18,15 +18,22 @@ type failure struct {
 }
 
 // deadLetter builds the dead letter of value, read as m by stage f.stage: the value
-// unchanged, the headers saying why and where from. A message that was already a dead
-// letter or a retry keeps its source, its first failure time and counts its attempts.
-func deadLetter(topic string, m *kafka.Message, value []byte, f failure, now time.Time) kafka.Message {
-	return kafka.Message{
+// unchanged (empty, not null, when it is empty), the headers saying why and where from,
+// extra added. A message that was already a dead letter or a retry keeps its source, its
+// first failure time and counts its attempts. One whose messageSize is over limit, the
+// dead-letter topic's, is cut to fit (fitDeadLetter): reason is the reason it carries,
+// message_too_large when it was cut. When it cannot fit even cut, it is returned whole,
+// and its produce fails.
+func deadLetter(topic string, limit int, m *kafka.Message, value []byte, f failure, now time.Time, extra ...kafka.Header) (dl kafka.Message, reason string) {
+	dl = kafka.Message{
 		Topic:   topic,
 		Key:     m.Key,
-		Value:   value,
-		Headers: failureHeaders(m, f, now, nil),
+		Value:   nonNull(value),
+		Headers: failureHeaders(m, f, now, extra),
 	}
+	dl, _ = fitDeadLetter(dl, limit)
+	reason, _ = header(&dl, HeaderReason)
+	return dl, reason
 }
 
 // failureHeaders are the headers of a dead letter or retry of m.
@@ -42,7 +49,7 @@ func failureHeaders(m *kafka.Message, f failure, now time.Time, extra []kafka.He
 	}
 	set := []kafka.Header{
 		h(HeaderReason, f.reason),
-		h(HeaderMessage, f.message),
+		h(HeaderMessage, boundMessage(f.message)),
 		h(HeaderStage, string(f.stage)),
 		h(HeaderAttempt, strconv.FormatInt(attempt, 10)),
 		h(HeaderFirstFailed, first),

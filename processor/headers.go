@@ -27,14 +27,26 @@ const (
 	HeaderFirstFailed = "ometria-first-failed" // RFC 3339, milliseconds
 	HeaderLastFailed  = "ometria-last-failed"  // RFC 3339, milliseconds
 	HeaderNextAttempt = "ometria-next-attempt" // on retries: when the retry stage pushes it again
+
+	// On a dead letter whose value was cut to fit the dead-letter topic (reason
+	// message_too_large); the source headers say where the whole value is.
+	HeaderTruncated      = "ometria-truncated"       // "true"
+	HeaderOriginalSize   = "ometria-original-size"   // the whole value's length in bytes, decimal
+	HeaderOriginalSHA256 = "ometria-original-sha256" // SHA-256 of the whole value, hex
+	HeaderOriginalReason = "ometria-original-reason" // the reason it would have had, had it fit
 )
 
-// Reason codes of the push and retry stages; the map stage's are the mapper's.
+// Reason codes of the push and retry stages (the map stage's are the mapper's), and
+// message_too_large, of every stage.
 const (
 	ReasonRejected         = "rejected_by_ometria" // Ometria rejected the record
 	ReasonUnknownAccount   = "unknown_account"     // a record for an account with no key
 	ReasonRetriesExhausted = "retries_exhausted"   // the last retry attempt failed
 	ReasonRetryExpired     = "retry_expired"       // parked longer than the retry stage's max age
+	// A message too large for its topic: a record or retry too large for the records or
+	// retry topic (dead-lettered instead), or a dead letter too large for the dead-letter
+	// topic (written cut). Any stage.
+	ReasonMessageTooLarge = "message_too_large"
 
 	// Why a record was parked on the retry topic.
 	ParkAccountUnavailable = "account_unavailable" // Ometria refuses the account's key

@@ -2,6 +2,7 @@ package processor
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"sync"
 	"time"
@@ -55,11 +56,17 @@ func (s *MapStage) Handle(ctx context.Context, m kafka.Message, ack group.Ack) {
 		}
 		switch o.Kind {
 		case mapper.Mapped:
+			rec := s.record(&m, o)
+			if n, limit := messageSize(&rec), maxMessageSize(s.Producer, s.RecordsTopic); n > limit {
+				msgs = append(msgs, s.deadLetter(&m, o, failure{stage: config.StageMap, reason: ReasonMessageTooLarge, account: name,
+					message: fmt.Sprintf("%s: the %s record makes a message of %d bytes, over what %s takes (max.message.bytes %d)",
+						ReasonMessageTooLarge, o.Record.Type, n, s.RecordsTopic, limit+recordBatchOverhead)}))
+				continue
+			}
 			s.Metrics.mapped.WithLabelValues(o.Record.Account, o.Record.Type).Inc()
-			msgs = append(msgs, s.record(&m, o))
+			msgs = append(msgs, rec)
 		case mapper.DeadLetter:
-			s.Metrics.deadLettered.WithLabelValues(string(config.StageMap), string(o.Err.Reason)).Inc()
-			msgs = append(msgs, s.deadLetter(&m, o, name))
+			msgs = append(msgs, s.deadLetter(&m, o, failure{stage: config.StageMap, reason: string(o.Err.Reason), message: o.Err.Error(), account: name}))
 		case mapper.Skipped:
 			s.Metrics.skipped.WithLabelValues(string(o.Skip)).Inc()
 		}
@@ -83,8 +90,9 @@ func (s *MapStage) record(m *kafka.Message, o *mapper.Outcome) kafka.Message {
 }
 
 // deadLetter carries the event unchanged: the whole message, or its element of a batch
-// envelope (with the element's index in a header).
-func (s *MapStage) deadLetter(m *kafka.Message, o *mapper.Outcome, account string) kafka.Message {
+// envelope (with the element's index in a header); cut when it is too large for the
+// dead-letter topic. It counts it.
+func (s *MapStage) deadLetter(m *kafka.Message, o *mapper.Outcome, f failure) kafka.Message {
 	now := time.Now
 	if s.Now != nil {
 		now = s.Now
@@ -93,11 +101,7 @@ func (s *MapStage) deadLetter(m *kafka.Message, o *mapper.Outcome, account strin
 	if len(o.Event) != len(m.Value) {
 		extra = append(extra, h(HeaderBatchIndex, strconv.Itoa(o.Index)))
 	}
-	f := failure{stage: config.StageMap, reason: string(o.Err.Reason), message: o.Err.Error(), account: account}
-	return kafka.Message{
-		Topic:   s.DeadLetterTopic,
-		Key:     m.Key,
-		Value:   o.Event,
-		Headers: failureHeaders(m, f, now(), extra),
-	}
+	dl, reason := deadLetter(s.DeadLetterTopic, maxMessageSize(s.Producer, s.DeadLetterTopic), m, o.Event, f, now(), extra...)
+	s.Metrics.deadLettered.WithLabelValues(string(config.StageMap), reason).Inc()
+	return dl
 }

@@ -99,6 +99,7 @@ func (m *Metrics) zero(st config.Stage, topics, accounts []string) {
 		for _, r := range mapper.Reasons() {
 			m.deadLettered.WithLabelValues(stage, string(r))
 		}
+		m.deadLettered.WithLabelValues(stage, ReasonMessageTooLarge)
 		for _, r := range mapper.SkipReasons() {
 			m.skipped.WithLabelValues(string(r))
 		}
@@ -112,7 +113,7 @@ func (m *Metrics) zero(st config.Stage, topics, accounts []string) {
 		}
 		return
 	}
-	for _, r := range []string{ReasonRejected, ReasonUnknownAccount, ReasonRetriesExhausted, ReasonRetryExpired} {
+	for _, r := range []string{ReasonRejected, ReasonUnknownAccount, ReasonRetriesExhausted, ReasonRetryExpired, ReasonMessageTooLarge} {
 		m.deadLettered.WithLabelValues(stage, r)
 	}
 	for _, a := range accounts {

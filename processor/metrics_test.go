@@ -26,7 +26,7 @@ func TestZeroSeries(t *testing.T) {
 	want := map[string]int{
 		MetricConsumed:     3,         // a topic for each stage
 		MetricMapped:       2 * 3,     // accounts x record types
-		MetricDeadLettered: 18 + 2*4,  // the mapper's reasons; the push and retry stages' 4 each
+		MetricDeadLettered: 19 + 2*5,  // the mapper's reasons and message_too_large; the push and retry stages' 5 each
 		MetricSkipped:      3,         // the mapper's skip reasons
 		MetricWarnings:     6,         // the mapper's warning codes
 		MetricPushed:       2 * 3 * 5, // accounts x types x outcomes
@@ -54,6 +54,9 @@ func TestZeroSeries(t *testing.T) {
 		`kafka_ometria_dead_lettered_total{reason="missing_email",stage="map"} 0`,
 		`kafka_ometria_dead_lettered_total{reason="rejected_by_ometria",stage="push"} 0`,
 		`kafka_ometria_dead_lettered_total{reason="retry_expired",stage="retry"} 0`,
+		`kafka_ometria_dead_lettered_total{reason="message_too_large",stage="map"} 0`,
+		`kafka_ometria_dead_lettered_total{reason="message_too_large",stage="push"} 0`,
+		`kafka_ometria_dead_lettered_total{reason="message_too_large",stage="retry"} 0`,
 		`kafka_ometria_skipped_total{reason="filtered_event"} 0`,
 		`kafka_ometria_mapped_total{account="beta",type="custom_event"} 0`,
 		`kafka_ometria_pushed_total{account="beta",outcome="rejected",type="order"} 0`,

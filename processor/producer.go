@@ -2,10 +2,11 @@ package processor
 
 import (
 	"context"
+	"errors"
 	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/cenkalti/backoff/v4"
 	"github.com/segmentio/kafka-go"
 	"go.uber.org/zap"
 
@@ -19,94 +20,180 @@ type Producer interface {
 	Produce(msgs []kafka.Message, done func(error))
 }
 
-// KafkaProducer is a Producer over an asynchronous kafka-go Writer that waits for the
-// acknowledgement of all in-sync replicas (acks=all) and hashes keys to partitions, so
-// that the records of one account always land on one partition.
+// KafkaProducer is a Producer over asynchronous kafka-go Writers that wait for the
+// acknowledgement of all in-sync replicas (acks=all) and hash keys to partitions, so
+// that the records of one account always land on one partition. It has one Writer per
+// topic it was given the limit of, its BatchBytes sized from that topic's
+// max.message.bytes, so that a batch kafka-go sends is one the broker takes (fit.go),
+// and one for any other topic, sized from DefaultMaxMessageBytes.
 type KafkaProducer struct {
-	w *kafka.Writer
+	writers map[string]*kafka.Writer // read-only after NewKafkaProducer
+	other   *kafka.Writer
 }
 
 // NewKafkaProducer returns a producer for brokers. transport may be nil (plain TCP).
-func NewKafkaProducer(brokers []string, transport *kafka.Transport) *KafkaProducer {
-	p := &KafkaProducer{}
-	p.w = &kafka.Writer{
-		Addr:         kafka.TCP(brokers...),
-		Balancer:     &kafka.Hash{},
-		RequiredAcks: kafka.RequireAll,
-		Async:        true,
-		BatchTimeout: 5 * time.Millisecond,
-		BatchSize:    500,
-		Completion:   p.completion,
+// limits are the max.message.bytes of the topics it writes to (MessageLimits).
+func NewKafkaProducer(brokers []string, transport *kafka.Transport, limits map[string]int) *KafkaProducer {
+	p := &KafkaProducer{writers: map[string]*kafka.Writer{}}
+	writer := func(limit int) *kafka.Writer {
+		w := &kafka.Writer{
+			Addr:         kafka.TCP(brokers...),
+			Balancer:     &kafka.Hash{},
+			RequiredAcks: kafka.RequireAll,
+			Async:        true,
+			BatchTimeout: 5 * time.Millisecond,
+			BatchSize:    500, // fit.go counts on at most 500 records a batch
+			BatchBytes:   int64(batchBytes(limit)),
+			Completion:   completion,
+		}
+		if transport != nil {
+			w.Transport = transport
+		}
+		return w
 	}
-	if transport != nil {
-		p.w.Transport = transport
+	for topic, limit := range limits {
+		p.writers[topic] = writer(limit)
 	}
+	p.other = writer(DefaultMaxMessageBytes)
 	return p
 }
 
+func (p *KafkaProducer) writer(topic string) *kafka.Writer {
+	if w, ok := p.writers[topic]; ok {
+		return w
+	}
+	return p.other
+}
+
+// MaxMessageSize is the largest message, by kafka-go's count (messageSize), that the
+// producer writes to topic; a larger one fails with kafka.MessageTooLargeError.
+func (p *KafkaProducer) MaxMessageSize(topic string) int { return int(p.writer(topic).BatchBytes) }
+
 // pendingWrite counts the messages of one Produce call not yet acknowledged.
 type pendingWrite struct {
-	left atomic.Int32
 	mu   sync.Mutex
+	left int
 	err  error
 	done func(error)
 }
 
+// finish records that n more messages are through, failed with err when not nil, and
+// calls done after the last.
+func (pw *pendingWrite) finish(n int, err error) {
+	pw.mu.Lock()
+	pw.left -= n
+	if err != nil {
+		pw.err = err
+	}
+	last, e := pw.left == 0, pw.err
+	pw.mu.Unlock()
+	if last {
+		pw.done(e)
+	}
+}
+
 // Produce implements Producer.
 func (p *KafkaProducer) Produce(msgs []kafka.Message, done func(error)) {
-	pw := &pendingWrite{done: done}
-	pw.left.Store(int32(len(msgs)))
+	if len(msgs) == 0 {
+		done(nil)
+		return
+	}
+	pw := &pendingWrite{left: len(msgs), done: done}
+	byWriter := map[*kafka.Writer][]kafka.Message{}
+	var order []*kafka.Writer
 	for i := range msgs {
 		msgs[i].WriterData = pw
+		msgs[i].Time = time.Time{} // stamped by kafka-go, one time a batch: see fit.go
+		w := p.writer(msgs[i].Topic)
+		if _, ok := byWriter[w]; !ok {
+			order = append(order, w)
+		}
+		byWriter[w] = append(byWriter[w], msgs[i])
 	}
-	if err := p.w.WriteMessages(context.Background(), msgs...); err != nil {
-		done(err) // refused before any was queued (closed writer, invalid message)
+	for _, w := range order {
+		ms := byWriter[w]
+		if err := w.WriteMessages(context.Background(), ms...); err != nil {
+			pw.finish(len(ms), err) // refused before any was queued (closed writer, too large)
+		}
 	}
 }
 
-func (p *KafkaProducer) completion(msgs []kafka.Message, err error) {
+func completion(msgs []kafka.Message, err error) {
 	for _, m := range msgs {
-		pw, ok := m.WriterData.(*pendingWrite)
-		if !ok {
-			continue
-		}
-		if err != nil {
-			pw.mu.Lock()
-			pw.err = err
-			pw.mu.Unlock()
-		}
-		if pw.left.Add(-1) == 0 {
-			pw.mu.Lock()
-			e := pw.err
-			pw.mu.Unlock()
-			pw.done(e)
+		if pw, ok := m.WriterData.(*pendingWrite); ok {
+			pw.finish(1, err)
 		}
 	}
 }
 
-// Close flushes what is queued and closes the writer.
-func (p *KafkaProducer) Close() error { return p.w.Close() }
+// Close flushes what is queued and closes the writers.
+func (p *KafkaProducer) Close() error {
+	errs := []error{p.other.Close()}
+	for _, w := range p.writers {
+		errs = append(errs, w.Close())
+	}
+	return errors.Join(errs...)
+}
 
-// produceUntilDone produces msgs and calls ack exactly once: nil once they are all
-// acknowledged. A failed produce is tried again after a growing pause until the message's
-// generation abandons it (group.Abandoned): then ack gets the last error, and the message
-// is read again by the partition's next owner.
+// permanent reports whether producing again cannot help: the message is too large for the
+// writer (kafka-go's own check against BatchBytes) or for the topic (the broker's), or the
+// broker refuses the records or the request as invalid. Everything else (connections,
+// leaders moving, timeouts, missing replicas, authorization that an operator may grant)
+// may pass. By kafka-go's error types, not their text.
+func permanent(err error) bool {
+	var tooLarge kafka.MessageTooLargeError
+	if errors.As(err, &tooLarge) {
+		return true
+	}
+	var code kafka.Error
+	if errors.As(err, &code) {
+		switch code {
+		case kafka.MessageSizeTooLarge, kafka.RecordListTooLarge, kafka.InvalidMessageSize, kafka.InvalidRecord,
+			kafka.InvalidTopic, kafka.InvalidRequiredAcks, kafka.UnsupportedForMessageFormat:
+			return true
+		}
+	}
+	return false
+}
+
+// produceUntilDone produces msgs and calls ack exactly once: ack(nil) once every message
+// is acknowledged. A transient failure is tried again after an exponential backoff with
+// jitter, for as long as the message's generation is not abandoned (group.Abandoned(ctx)); once
+// it is, ack gets the last error and the message is given back, to be read again. A
+// permanent failure (permanent: a message too large for its topic, which the stages cut
+// to fit, so it should not happen) is logged as an error and acked at once, not retried
+// for ever.
 func produceUntilDone(ctx context.Context, p Producer, log *zap.Logger, msgs []kafka.Message, ack group.Ack) {
-	abandon := group.Abandoned(ctx)
-	var attempt func(wait time.Duration)
-	attempt = func(wait time.Duration) {
+	abandoned := group.Abandoned(ctx)
+	b := backoff.NewExponentialBackOff(backoff.WithInitialInterval(100*time.Millisecond),
+		backoff.WithMaxInterval(30*time.Second), backoff.WithMaxElapsedTime(0))
+	var attempt func()
+	attempt = func() {
 		p.Produce(msgs, func(err error) {
-			if err == nil {
+			switch {
+			case err == nil:
 				ack(nil)
-				return
-			}
-			if abandon.Err() != nil {
+			case permanent(err):
+				log.Error("producing to Kafka failed for good: the message is given back", zap.Error(err), topicsField(msgs))
 				ack(err)
-				return
+			case abandoned.Err() != nil:
+				ack(err)
+			default:
+				wait := b.NextBackOff()
+				log.Warn("producing to Kafka failed; trying again", zap.Error(err), topicsField(msgs), zap.Duration("in", wait))
+				afterOrGone(abandoned, wait, attempt, func() { ack(err) })
 			}
-			log.Warn("producing to Kafka failed; trying again", zap.Error(err), zap.Duration("in", wait))
-			afterOrGone(abandon, wait, func() { attempt(min(2*wait, 30*time.Second)) }, func() { ack(err) })
 		})
 	}
-	attempt(100 * time.Millisecond)
+	attempt()
+}
+
+func topicsField(msgs []kafka.Message) zap.Field {
+	var ts []string
+	for _, m := range msgs {
+		if len(ts) == 0 || ts[len(ts)-1] != m.Topic {
+			ts = append(ts, m.Topic)
+		}
+	}
+	return zap.Strings("topics", ts)
 }

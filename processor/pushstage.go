@@ -3,6 +3,7 @@ package processor
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -89,8 +90,9 @@ func (s *PushStage) settle(ctx context.Context, m *kafka.Message, account string
 }
 
 func (s *PushStage) deadLetter(ctx context.Context, m *kafka.Message, f failure, ack group.Ack) {
-	s.Metrics.deadLettered.WithLabelValues(string(s.Stage), f.reason).Inc()
-	produceUntilDone(ctx, s.Producer, s.Log, []kafka.Message{deadLetter(s.DeadLetterTopic, m, m.Value, f, s.now())}, ack)
+	dl, reason := deadLetter(s.DeadLetterTopic, maxMessageSize(s.Producer, s.DeadLetterTopic), m, m.Value, f, s.now())
+	s.Metrics.deadLettered.WithLabelValues(string(s.Stage), reason).Inc()
+	produceUntilDone(ctx, s.Producer, s.Log, []kafka.Message{dl}, ack)
 }
 
 // park moves the record to the retry topic with its next attempt time, or dead-letters it
@@ -115,10 +117,16 @@ func (s *PushStage) park(ctx context.Context, m *kafka.Message, account string, 
 		s.deadLetter(ctx, m, failure{stage: s.Stage, reason: ReasonRetryExpired, message: cause.Error(), account: account}, ack)
 		return
 	}
-	s.Metrics.parked.WithLabelValues(account, reason).Inc()
 	f := failure{stage: s.Stage, reason: reason, message: cause.Error(), account: account}
 	next := h(HeaderNextAttempt, formatTime(now.Add(retryDelay(p, attempt))))
-	msg := kafka.Message{Topic: s.RetryTopic, Key: m.Key, Value: m.Value, Headers: failureHeaders(m, f, now, []kafka.Header{next})}
+	msg := kafka.Message{Topic: s.RetryTopic, Key: m.Key, Value: nonNull(m.Value), Headers: failureHeaders(m, f, now, []kafka.Header{next})}
+	if n, limit := messageSize(&msg), maxMessageSize(s.Producer, s.RetryTopic); n > limit {
+		s.deadLetter(ctx, m, failure{stage: s.Stage, reason: ReasonMessageTooLarge, account: account,
+			message: fmt.Sprintf("%s: its retry makes a message of %d bytes, over what %s takes (max.message.bytes %d); it was parked for %s",
+				ReasonMessageTooLarge, n, s.RetryTopic, limit+recordBatchOverhead, cause)}, ack)
+		return
+	}
+	s.Metrics.parked.WithLabelValues(account, reason).Inc()
 	s.Log.Info("record parked for a later retry", zap.String("account", account), zap.String("reason", reason),
 		zap.Int64("attempt", attempt), zap.String("next_attempt", string(next.Value)))
 	produceUntilDone(ctx, s.Producer, s.Log, []kafka.Message{msg}, ack)

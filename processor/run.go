@@ -78,7 +78,7 @@ func Run(ctx context.Context, o Options) error {
 		keys[name] = sink.Account{Key: key, Rate: a.RateLimit}
 	}
 	metrics := NewMetrics(o.Registry)
-	prod := NewKafkaProducer(conn.Brokers, conn.Transport)
+	prod := NewKafkaProducer(conn.Brokers, conn.Transport, MessageLimits(ctx, conn, targetsOf(cfg), log))
 	defer prod.Close()
 
 	var sk *sink.Sink

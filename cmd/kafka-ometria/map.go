@@ -14,11 +14,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kafka-ometria/kafka-ometria/mapper"
+	"github.com/kafka-ometria/kafka-ometria/processor"
 )
 
 // reasonLineTooLarge dead-letters an input line over --max-line-size. It is not a mapper
-// reason: the line never reaches the mapper.
-const reasonLineTooLarge = "message_too_large"
+// reason (the line never reaches the mapper) but the pipeline's for a message too large.
+const reasonLineTooLarge = processor.ReasonMessageTooLarge
 
 func newMapCmd() *cobra.Command {
 	var (
