@@ -15,6 +15,9 @@ type failure struct {
 	reason  string
 	message string
 	account string
+	group   string // the stage's consumer group
+	// From Ometria, for a record it rejected: its request_id and error_path.
+	requestID, errorPath string
 }
 
 // deadLetter builds the dead letter of value, read as m by stage f.stage: the value
@@ -55,8 +58,12 @@ func failureHeaders(m *kafka.Message, f failure, now time.Time, extra []kafka.He
 		h(HeaderFirstFailed, first),
 		h(HeaderLastFailed, formatTime(now)),
 	}
-	if f.account != "" {
-		set = append(set, h(HeaderAccount, f.account))
+	for _, x := range []struct{ key, value string }{
+		{HeaderAccount, f.account}, {HeaderGroup, f.group}, {HeaderRequestID, f.requestID}, {HeaderErrorPath, f.errorPath},
+	} {
+		if x.value != "" {
+			set = append(set, h(x.key, x.value))
+		}
 	}
 	return withHeaders(hs, append(set, extra...)...)
 }

@@ -17,6 +17,7 @@ const (
 	HeaderSourceTopic     = "ometria-source-topic"     // where the event was read
 	HeaderSourcePartition = "ometria-source-partition" //
 	HeaderSourceOffset    = "ometria-source-offset"    //
+	HeaderSourceTimestamp = "ometria-source-timestamp" // the event message's timestamp, RFC 3339, milliseconds
 	HeaderBatchIndex      = "ometria-batch-index"      // the event's place in a {"batch": [...]} envelope
 
 	// On dead letters and retries.
@@ -27,6 +28,10 @@ const (
 	HeaderFirstFailed = "ometria-first-failed" // RFC 3339, milliseconds
 	HeaderLastFailed  = "ometria-last-failed"  // RFC 3339, milliseconds
 	HeaderNextAttempt = "ometria-next-attempt" // on retries: when the retry stage pushes it again
+	HeaderGroup       = "ometria-group"        // the consumer group of the stage that failed it
+	// On push- and retry-stage dead letters of records Ometria rejected, when it said.
+	HeaderRequestID = "ometria-request-id" // Ometria's request_id of the push that isolated the record
+	HeaderErrorPath = "ometria-error-path" // Ometria's error_path, e.g. "root > lastname"
 
 	// On a dead letter whose value was cut to fit the dead-letter topic (reason
 	// message_too_large); the source headers say where the whole value is.
@@ -86,11 +91,15 @@ func h(key, value string) kafka.Header { return kafka.Header{Key: key, Value: []
 
 // sourceHeaders say where an event was read.
 func sourceHeaders(m *kafka.Message) []kafka.Header {
-	return []kafka.Header{
+	hs := []kafka.Header{
 		h(HeaderSourceTopic, m.Topic),
 		h(HeaderSourcePartition, strconv.Itoa(m.Partition)),
 		h(HeaderSourceOffset, strconv.FormatInt(m.Offset, 10)),
 	}
+	if !m.Time.IsZero() {
+		hs = append(hs, h(HeaderSourceTimestamp, formatTime(m.Time)))
+	}
+	return hs
 }
 
 // withHeaders returns hs with the headers of set replacing those of the same names.

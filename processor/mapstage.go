@@ -22,6 +22,7 @@ import (
 type MapStage struct {
 	RecordsTopic    string
 	DeadLetterTopic string
+	Group           string // the stage's consumer group, for dead letters' ometria-group
 	// Resolve names the account of a message: false means unknown_account.
 	Resolve  func(m *kafka.Message) (string, bool)
 	Accounts map[string]*mapper.Account
@@ -97,6 +98,7 @@ func (s *MapStage) deadLetter(m *kafka.Message, o *mapper.Outcome, f failure) ka
 	if s.Now != nil {
 		now = s.Now
 	}
+	f.group = s.Group
 	var extra []kafka.Header
 	if len(o.Event) != len(m.Value) {
 		extra = append(extra, h(HeaderBatchIndex, strconv.Itoa(o.Index)))

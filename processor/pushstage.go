@@ -39,6 +39,7 @@ type PushStage struct {
 	Stage           config.Stage // config.StagePush or config.StageRetry
 	RetryTopic      string
 	DeadLetterTopic string
+	Group           string       // the stage's consumer group, for dead letters' ometria-group
 	Retry           config.Retry // as the configuration gives it (config.DefaultRetry's defaults)
 	Sink            Pusher
 	Producer        Producer
@@ -81,7 +82,11 @@ func (s *PushStage) settle(ctx context.Context, m *kafka.Message, account string
 	case errors.Is(err, sink.ErrNotDone):
 		ack(err) // given back: the offset stays uncommitted and the record is read again
 	case sink.IsPermanent(err):
-		s.deadLetter(ctx, m, failure{stage: s.Stage, reason: ReasonRejected, message: err.Error(), account: account}, ack)
+		f := failure{stage: s.Stage, reason: ReasonRejected, message: err.Error(), account: account}
+		if rej := (*sink.RejectedError)(nil); errors.As(err, &rej) {
+			f.requestID, f.errorPath = rej.RequestID, rej.Path
+		}
+		s.deadLetter(ctx, m, f, ack)
 	case errors.Is(err, sink.ErrUnknownAccount):
 		s.deadLetter(ctx, m, failure{stage: s.Stage, reason: ReasonUnknownAccount, message: err.Error(), account: account}, ack)
 	default: // sink.ErrAccountUnavailable, sink.ErrRetriesExhausted
@@ -90,6 +95,7 @@ func (s *PushStage) settle(ctx context.Context, m *kafka.Message, account string
 }
 
 func (s *PushStage) deadLetter(ctx context.Context, m *kafka.Message, f failure, ack group.Ack) {
+	f.group = s.Group
 	dl, reason := deadLetter(s.DeadLetterTopic, maxMessageSize(s.Producer, s.DeadLetterTopic), m, m.Value, f, s.now())
 	s.Metrics.deadLettered.WithLabelValues(string(s.Stage), reason).Inc()
 	produceUntilDone(ctx, s.Producer, s.Log, []kafka.Message{dl}, ack)
@@ -117,7 +123,7 @@ func (s *PushStage) park(ctx context.Context, m *kafka.Message, account string, 
 		s.deadLetter(ctx, m, failure{stage: s.Stage, reason: ReasonRetryExpired, message: cause.Error(), account: account}, ack)
 		return
 	}
-	f := failure{stage: s.Stage, reason: reason, message: cause.Error(), account: account}
+	f := failure{stage: s.Stage, reason: reason, message: cause.Error(), account: account, group: s.Group}
 	next := h(HeaderNextAttempt, formatTime(now.Add(retryDelay(p, attempt))))
 	msg := kafka.Message{Topic: s.RetryTopic, Key: m.Key, Value: nonNull(m.Value), Headers: failureHeaders(m, f, now, []kafka.Header{next})}
 	if n, limit := messageSize(&msg), maxMessageSize(s.Producer, s.RetryTopic); n > limit {

@@ -95,17 +95,18 @@ func Run(ctx context.Context, o Options) error {
 		}
 	}
 
+	groupID := func(st config.Stage) string { return cfg.Kafka.GroupID + "-" + string(st) }
 	push := &PushStage{Stage: config.StagePush, RetryTopic: cfg.Topics.Retry, DeadLetterTopic: cfg.Topics.DeadLetter,
-		Retry: cfg.Retry,
-		Sink:  sk, Producer: prod, Metrics: metrics, Log: log.Named("push")}
+		Group: groupID(config.StagePush), Retry: cfg.Retry,
+		Sink: sk, Producer: prod, Metrics: metrics, Log: log.Named("push")}
 	retry := *push
-	retry.Stage, retry.Log = config.StageRetry, log.Named("retry")
+	retry.Stage, retry.Group, retry.Log = config.StageRetry, groupID(config.StageRetry), log.Named("retry")
 	stages := map[config.Stage]struct {
 		topics  []string
 		handler group.Handler
 	}{
 		config.StageMap: {append(slices.Clone(cfg.Topics.Events), cfg.Topics.Replay), (&MapStage{
-			RecordsTopic: cfg.Topics.Records, DeadLetterTopic: cfg.Topics.DeadLetter,
+			RecordsTopic: cfg.Topics.Records, DeadLetterTopic: cfg.Topics.DeadLetter, Group: groupID(config.StageMap),
 			Resolve: func(m *kafka.Message) (string, bool) {
 				return cfg.ResolveAccount(func(k string) (string, bool) { return header(m, k) }, m.Topic)
 			},
@@ -143,7 +144,7 @@ func Run(ctx context.Context, o Options) error {
 		if gc.StallTimeout == 0 {
 			gc.StallTimeout = cfg.Kafka.StallTimeout
 		}
-		gc.GroupID = cfg.Kafka.GroupID + "-" + string(st)
+		gc.GroupID = groupID(st)
 		gc.Logger = log.Named(string(st))
 		if st == config.StageRetry {
 			gc.NotBefore = NotBefore

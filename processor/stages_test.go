@@ -93,7 +93,7 @@ func newMapStage(t *testing.T, p Producer) *MapStage {
 		t.Fatal(err)
 	}
 	return &MapStage{
-		RecordsTopic: "ometria.records", DeadLetterTopic: "ometria.dlq",
+		RecordsTopic: "ometria.records", DeadLetterTopic: "ometria.dlq", Group: "ko-map",
 		Resolve: func(m *kafka.Message) (string, bool) {
 			if v, ok := header(m, "ometria-account"); ok {
 				return v, true
@@ -112,7 +112,8 @@ func TestMapStage(t *testing.T) {
 	p := &fakeProducer{}
 	s := newMapStage(t, p)
 	in := func(v string, hs ...kafka.Header) kafka.Message {
-		return kafka.Message{Topic: "rudder.events", Partition: 2, Offset: 41, Value: []byte(v), Headers: hs}
+		return kafka.Message{Topic: "rudder.events", Partition: 2, Offset: 41, Value: []byte(v), Headers: hs,
+			Time: time.Date(2026, 1, 2, 3, 0, 0, 0, time.UTC)}
 	}
 	for _, c := range []struct {
 		name       string
@@ -153,7 +154,8 @@ func TestMapStage(t *testing.T) {
 			d := dls[0]
 			if string(d.Value) != string(c.m.Value) || hdr(d, HeaderReason) != c.deadLetter || hdr(d, HeaderStage) != string(config.StageMap) ||
 				hdr(d, HeaderAttempt) != "1" || hdr(d, HeaderSourceOffset) != "41" || hdr(d, HeaderFirstFailed) != "2026-01-02T03:04:05.000Z" ||
-				hdr(d, HeaderLastFailed) == "" || !strings.Contains(hdr(d, HeaderMessage), c.deadLetter) {
+				hdr(d, HeaderLastFailed) == "" || !strings.Contains(hdr(d, HeaderMessage), c.deadLetter) ||
+				hdr(d, HeaderGroup) != "ko-map" || hdr(d, HeaderSourceTimestamp) != "2026-01-02T03:00:00.000Z" {
 				t.Fatalf("dead letter %q with headers %v", d.Value, d.Headers)
 			}
 		})
@@ -201,7 +203,7 @@ func pushSetup(t *testing.T, stage config.Stage) (*PushStage, *fakeProducer, *om
 	p := &fakeProducer{}
 	retry := config.DefaultRetry()
 	retry.MaxAttempts = 3
-	return &PushStage{Stage: stage, RetryTopic: "ometria.retry", DeadLetterTopic: "ometria.dlq", Sink: sk, Producer: p,
+	return &PushStage{Stage: stage, Group: "ko-" + string(stage), RetryTopic: "ometria.retry", DeadLetterTopic: "ometria.dlq", Sink: sk, Producer: p,
 		Metrics: NewMetrics(nil), Log: zap.NewNop(), Retry: retry}, p, srv
 }
 
@@ -225,7 +227,8 @@ func TestPushStage(t *testing.T) {
 	push(recordMsg("acme", "c2", `{"@type":"contact","id":"c2","email":"a@example.com","gender":"x"}`))
 	dls := p.topic("ometria.dlq")
 	if len(dls) != 1 || hdr(dls[0], HeaderReason) != ReasonRejected || hdr(dls[0], HeaderStage) != string(config.StagePush) ||
-		!strings.Contains(hdr(dls[0], HeaderMessage), "gender") {
+		!strings.Contains(hdr(dls[0], HeaderMessage), "gender") || hdr(dls[0], HeaderGroup) != "ko-push" ||
+		hdr(dls[0], HeaderRequestID) == "" || !strings.Contains(hdr(dls[0], HeaderErrorPath), "gender") {
 		t.Fatalf("dead letters %v", dls)
 	}
 	push(recordMsg("nobody", "c3", `{"@type":"contact","id":"c3","email":"a@example.com"}`))
