@@ -2,8 +2,13 @@
 //
 // Subcommands:
 //
+//	kafka-ometria run --config FILE [--stages map,push,retry]    run the pipeline
+//	kafka-ometria demo [--events N] [--accounts N]               the whole pipeline on one machine
 //	kafka-ometria map --config FILE [--account NAME] [FILE...]   map JSONL events offline
+//	kafka-ometria dlq stats|inspect|export|import|replay         inspect and replay dead letters
 //	kafka-ometria config check FILE                              validate a config file
+//	kafka-ometria completion bash|zsh|fish|powershell            shell completion
+//	kafka-ometria --version
 //
 // Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.
 package main
@@ -18,6 +23,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/kafka-ometria/kafka-ometria/internal/version"
 )
 
 // Exit codes.
@@ -74,7 +81,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.CompletionOptions.DisableDefaultCmd = true
+	root.Version = version.String()
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)

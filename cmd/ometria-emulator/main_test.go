@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -181,5 +182,13 @@ func TestBinary(t *testing.T) {
 	}
 	if strings.Contains(raw.String(), key) {
 		t.Errorf("the key appears in the logs")
+	}
+}
+
+func TestVersion(t *testing.T) {
+	var errOut bytes.Buffer
+	if code := run(context.Background(), []string{"--version"}, &errOut); code != exitOK ||
+		!strings.HasPrefix(errOut.String(), "ometria-emulator ") || !strings.Contains(errOut.String(), "(go1.") {
+		t.Fatalf("--version: exit %d, output %q", code, errOut.String())
 	}
 }

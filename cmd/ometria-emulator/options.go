@@ -13,6 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/kafka-ometria/kafka-ometria/internal/version"
 	"github.com/kafka-ometria/kafka-ometria/ometriatest"
 )
 
@@ -68,7 +69,7 @@ type options struct {
 	config   ometriatest.Config
 }
 
-// errHelp reports that --help was asked for and answered.
+// errHelp reports that --help or --version was asked for and answered.
 var errHelp = errors.New("help requested")
 
 // parseArgs parses the command line, reading the config file it names.
@@ -89,11 +90,16 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	rateLimit := fs.Float64("rate-limit", 4, "default requests/s per account")
 	burst := fs.Int("burst", 0, "token bucket burst per account (default: the account's rate, rounded down)")
 	success := fs.Int("success-status", 200, "HTTP status of an accepted push (200 or 202)")
+	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return options{}, errHelp
 		}
 		return options{}, err
+	}
+	if *showVersion {
+		fmt.Fprintln(stderr, "ometria-emulator", version.String())
+		return options{}, errHelp
 	}
 	if accountErr != nil {
 		return options{}, accountErr
