@@ -14,7 +14,8 @@ import (
 //
 //	GET  /_emulator/records?account=NAME      []Record (Records); 404 for an unknown account
 //	GET  /_emulator/requests?account=NAME     []Request (Requests); account "" or absent: pushes without a valid key
-//	GET  /_emulator/rejections?account=NAME   []PushError (Rejections), oldest first
+//	GET  /_emulator/rejections?account=NAME   []PushError (Rejections), oldest first; without
+//	                                          account: every account's (AllRejections)
 //	GET  /_emulator/stats                     Stats
 //	GET  /_emulator/faults                    Faults, in the JSON shape documented on Faults
 //	PUT  /_emulator/faults                    replace the faults; body: Faults as JSON
@@ -77,6 +78,10 @@ func (e *Emulator) control(w http.ResponseWriter, r *http.Request, x *exchange) 
 	case "GET /_emulator/records":
 		v, err = e.ifAccount(account, func() any { return nonNil(e.Records(account)) })
 	case "GET /_emulator/rejections":
+		if account == "" {
+			v = nonNil(e.AllRejections())
+			break
+		}
 		v, err = e.ifAccount(account, func() any { return nonNil(e.Rejections(account)) })
 	case "GET /_emulator/requests":
 		if account == "" {

@@ -51,7 +51,10 @@ func TestControls(t *testing.T) {
 		t.Errorf("empty records %q", r.body)
 	}
 	step("GET", "/_emulator/records?account=nobody", "", 404)
-	step("GET", "/_emulator/rejections", "", 404)
+	if all := decode[[]PushError](t, step("GET", "/_emulator/rejections", "", 200).body); len(all) != 1 || all[0].RecordID != "c2" || all[0].Account != "new" {
+		t.Errorf("every account's rejections %+v, want new's c2, naming its account", all)
+	}
+	step("GET", "/_emulator/rejections?account=nobody", "", 404)
 	st := decode[Stats](t, step("GET", "/_emulator/stats", "", 200).body)
 	if got := st.Accounts["new"]; got != (AccountStats{Requests: 1, Records: 1, Rejections: 1, MaxRequestsPerSecond: 1, QueueSize: got.QueueSize}) ||
 		st.UnauthenticatedRequests != 1 || len(st.Accounts) != 3 {

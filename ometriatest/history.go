@@ -3,6 +3,7 @@ package ometriatest
 import (
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -27,6 +28,8 @@ type PushError struct {
 	RequestID    string    `json:"request_id"`
 	RecordType   string    `json:"record_type"`
 	Timestamp    time.Time `json:"timestamp"`
+	// Account is set by AllRejections only (Ometria's own list is per account).
+	Account string `json:"account,omitempty"`
 }
 
 // maxListedErrors is how many errors GET /v2/push/_errors lists, as documented.
@@ -95,6 +98,27 @@ func (e *Emulator) Rejections(account string) []PushError {
 		return slices.Clone(a.rejections)
 	}
 	return nil
+}
+
+// AllRejections returns the records rejected for every account, each naming its
+// account, oldest first (by timestamp, then account).
+func (e *Emulator) AllRejections() []PushError {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []PushError
+	for name, a := range e.accounts {
+		for _, r := range a.rejections {
+			r.Account = name
+			out = append(out, r)
+		}
+	}
+	slices.SortStableFunc(out, func(x, y PushError) int {
+		if c := x.Timestamp.Compare(y.Timestamp); c != 0 {
+			return c
+		}
+		return strings.Compare(x.Account, y.Account)
+	})
+	return out
 }
 
 // listErrors serves GET /v2/push/_errors: the newest 100 rejections of the key's account,
