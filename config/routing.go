@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -71,6 +72,15 @@ func (c *Config) ResolveAccount(header func(name string) (value string, ok bool)
 		return a, c.Accounts[a] != nil
 	}
 	return "", false
+}
+
+// Unresolved says why ResolveAccount found no configured account for an event of topic,
+// given the name it returned: for the dead letter's message.
+func (c *Config) Unresolved(name, topic string) string {
+	if name != "" {
+		return fmt.Sprintf("the %s header names %q, which is not a configured account", c.Routing.Header, name)
+	}
+	return fmt.Sprintf("no %s header, no routing.topics entry for topic %q and no routing.default_account", c.Routing.Header, topic)
 }
 
 // isToken reports whether s is a non-empty run of printable ASCII without spaces, a safe

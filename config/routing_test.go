@@ -50,3 +50,18 @@ accounts:
 		})
 	}
 }
+
+func TestUnresolvedSaysWhy(t *testing.T) {
+	c := mustParse(t, `
+kafka: {brokers: ["k:9092"]}
+topics: {events: [shop.events]}
+accounts:
+  shop: {api_key_env: K1}
+`)
+	if got, want := c.Unresolved("ghost", "shop.events"), `the ometria-account header names "ghost", which is not a configured account`; got != want {
+		t.Errorf("Unresolved(ghost) = %q, want %q", got, want)
+	}
+	if got, want := c.Unresolved("", "shop.events"), `no ometria-account header, no routing.topics entry for topic "shop.events" and no routing.default_account`; got != want {
+		t.Errorf("Unresolved() = %q, want %q", got, want)
+	}
+}

@@ -23,8 +23,8 @@ type MapStage struct {
 	RecordsTopic    string
 	DeadLetterTopic string
 	Group           string // the stage's consumer group, for dead letters' ometria-group
-	// Resolve names the account of a message: false means unknown_account.
-	Resolve  func(m *kafka.Message) (string, bool)
+	// Resolve names the account of a message; an error (saying why) means unknown_account.
+	Resolve  func(m *kafka.Message) (string, error)
 	Accounts map[string]*mapper.Account
 	Producer Producer
 	Metrics  *Metrics
@@ -37,9 +37,9 @@ type MapStage struct {
 // Handle is the stage's Handler.
 func (s *MapStage) Handle(ctx context.Context, m kafka.Message, ack group.Ack) {
 	s.Metrics.consumed.WithLabelValues(string(config.StageMap), m.Topic).Inc()
-	name, ok := s.Resolve(&m)
+	name, unresolved := s.Resolve(&m)
 	acct := s.Accounts[name]
-	if !ok {
+	if unresolved != nil {
 		acct = nil
 	}
 	mp, _ := s.mappers.Get().(*mapper.Mapper)
@@ -67,7 +67,11 @@ func (s *MapStage) Handle(ctx context.Context, m kafka.Message, ack group.Ack) {
 			s.Metrics.mapped.WithLabelValues(o.Record.Account, o.Record.Type).Inc()
 			msgs = append(msgs, rec)
 		case mapper.DeadLetter:
-			msgs = append(msgs, s.deadLetter(&m, o, failure{stage: config.StageMap, reason: string(o.Err.Reason), message: o.Err.Error(), account: name}))
+			msg := o.Err.Error()
+			if o.Err.Reason == mapper.ReasonUnknownAccount && unresolved != nil {
+				msg = string(mapper.ReasonUnknownAccount) + ": " + unresolved.Error()
+			}
+			msgs = append(msgs, s.deadLetter(&m, o, failure{stage: config.StageMap, reason: string(o.Err.Reason), message: msg, account: name}))
 		case mapper.Skipped:
 			s.Metrics.skipped.WithLabelValues(string(o.Skip)).Inc()
 		}

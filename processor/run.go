@@ -107,8 +107,12 @@ func Run(ctx context.Context, o Options) error {
 	}{
 		config.StageMap: {append(slices.Clone(cfg.Topics.Events), cfg.Topics.Replay), (&MapStage{
 			RecordsTopic: cfg.Topics.Records, DeadLetterTopic: cfg.Topics.DeadLetter, Group: groupID(config.StageMap),
-			Resolve: func(m *kafka.Message) (string, bool) {
-				return cfg.ResolveAccount(func(k string) (string, bool) { return header(m, k) }, m.Topic)
+			Resolve: func(m *kafka.Message) (string, error) {
+				name, ok := cfg.ResolveAccount(func(k string) (string, bool) { return header(m, k) }, m.Topic)
+				if !ok {
+					return name, errors.New(cfg.Unresolved(name, m.Topic))
+				}
+				return name, nil
 			},
 			Accounts: accounts, Producer: prod, Metrics: metrics, Log: log.Named("map"),
 		}).Handle},

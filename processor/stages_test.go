@@ -3,6 +3,7 @@ package processor
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"sync"
@@ -94,11 +95,11 @@ func newMapStage(t *testing.T, p Producer) *MapStage {
 	}
 	return &MapStage{
 		RecordsTopic: "ometria.records", DeadLetterTopic: "ometria.dlq", Group: "ko-map",
-		Resolve: func(m *kafka.Message) (string, bool) {
-			if v, ok := header(m, "ometria-account"); ok {
-				return v, true
+		Resolve: func(m *kafka.Message) (string, error) {
+			if v, ok := header(m, "ometria-account"); ok && v != "acme" {
+				return v, fmt.Errorf("the ometria-account header names %q, which is not a configured account", v)
 			}
-			return "acme", true
+			return "acme", nil
 		},
 		Accounts: map[string]*mapper.Account{"acme": acct},
 		Producer: p, Metrics: NewMetrics(nil), Log: zap.NewNop(),
@@ -346,5 +347,18 @@ func TestRetryMaxAgeDeadLetters(t *testing.T) {
 	dls := p.topic("ometria.dlq")
 	if len(dls) != 1 || hdr(dls[0], HeaderReason) != ReasonRetryExpired || hdr(dls[0], HeaderFirstFailed) != old || len(p.topic("ometria.retry")) != 0 {
 		t.Fatalf("dead letters %v, retries %v", dls, p.topic("ometria.retry"))
+	}
+}
+
+func TestMapStageUnknownAccountSaysWhy(t *testing.T) {
+	p := &fakeProducer{}
+	s := newMapStage(t, p)
+	done, ch := doneOnce(t)
+	s.Handle(context.Background(), kafka.Message{Value: []byte(identifyEvent), Headers: []kafka.Header{h("ometria-account", "nobody")}}, done)
+	waitDone(t, ch)
+	dls := p.topic("ometria.dlq")
+	if len(dls) != 1 || hdr(dls[0], HeaderReason) != "unknown_account" ||
+		hdr(dls[0], HeaderMessage) != `unknown_account: the ometria-account header names "nobody", which is not a configured account` {
+		t.Fatalf("dead letters %v", dls)
 	}
 }
