@@ -138,7 +138,7 @@ func (e *env) produceMsgs(t *testing.T, msgs []kafka.Message) {
 	w := e.eventsWriter()
 	defer w.Close()
 	for attempt := 1; ; attempt++ {
-		err := processor.EnsureTopics(ctx, conn, e.cfg.Topics.Events, true, e.cfg.Kafka.TopicPartitions)
+		_, err := processor.EnsureTopics(ctx, conn, e.cfg.Topics.Events, true, e.cfg.Kafka.TopicPartitions)
 		if err == nil {
 			err = w.WriteMessages(ctx, msgs...)
 		}

@@ -183,10 +183,10 @@ func TestSASLSCRAMMechanisms(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			topic := fmt.Sprintf("sasl-%d", time.Now().UnixNano())
-			if err := processor.EnsureTopics(ctx, conn, []string{topic}, true, 1); err != nil {
+			if _, err := processor.EnsureTopics(ctx, conn, []string{topic}, true, 1); err != nil {
 				t.Fatalf("creating a topic over %s: %v", mech, err)
 			}
-			if err := processor.EnsureTopics(ctx, conn, []string{topic}, false, 1); err != nil {
+			if _, err := processor.EnsureTopics(ctx, conn, []string{topic}, false, 1); err != nil {
 				t.Fatalf("the topic created over %s is not there: %v", mech, err)
 			}
 		})

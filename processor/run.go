@@ -60,8 +60,12 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	if err := EnsureTopics(ctx, conn, topicsOf(cfg), cfg.Kafka.CreateTopics, cfg.Kafka.TopicPartitions); err != nil {
+	created, err := EnsureTopics(ctx, conn, topicsOf(cfg), cfg.Kafka.CreateTopics, cfg.Kafka.TopicPartitions)
+	if err != nil {
 		return err
+	}
+	if len(created) > 0 {
+		log.Info("created topics (kafka.create_topics)", zap.Strings("topics", created), zap.Int("partitions", cfg.Kafka.TopicPartitions))
 	}
 	accounts, err := cfg.MapperAccounts()
 	if err != nil {

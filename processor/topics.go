@@ -17,9 +17,9 @@ import (
 )
 
 // EnsureTopics checks that topics exist. Missing ones are created with partitions
-// partitions (and the cluster's default replication) when create is true; otherwise the
-// error names them.
-func EnsureTopics(ctx context.Context, c *Connection, topics []string, create bool, partitions int) error {
+// partitions (and the cluster's default replication) when create is true, and returned,
+// sorted; otherwise the error names them.
+func EnsureTopics(ctx context.Context, c *Connection, topics []string, create bool, partitions int) (created []string, err error) {
 	// A broker address that is not Kafka can keep kafka-go decoding forever: bound it.
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -29,7 +29,7 @@ func EnsureTopics(ctx context.Context, c *Connection, topics []string, create bo
 	}
 	meta, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
 	if err != nil {
-		return fmt.Errorf("reading the topics from Kafka (%s): %w%s", strings.Join(c.Brokers, ","), err, connectHint(err))
+		return nil, fmt.Errorf("reading the topics from Kafka (%s): %w%s", strings.Join(c.Brokers, ","), err, connectHint(err))
 	}
 	var missing []string
 	for _, t := range meta.Topics {
@@ -39,10 +39,10 @@ func EnsureTopics(ctx context.Context, c *Connection, topics []string, create bo
 	}
 	slices.Sort(missing)
 	if len(missing) == 0 {
-		return nil
+		return nil, nil
 	}
 	if !create {
-		return fmt.Errorf("topics %s do not exist; create them, or allow kafka-ometria to (kafka.create_topics: true)", strings.Join(missing, ", "))
+		return nil, fmt.Errorf("topics %s do not exist; create them, or allow kafka-ometria to (kafka.create_topics: true)", strings.Join(missing, ", "))
 	}
 	req := &kafka.CreateTopicsRequest{}
 	for _, t := range missing {
@@ -50,7 +50,7 @@ func EnsureTopics(ctx context.Context, c *Connection, topics []string, create bo
 	}
 	resp, err := client.CreateTopics(ctx, req)
 	if err != nil {
-		return fmt.Errorf("creating topics %s: %w", strings.Join(missing, ", "), err)
+		return nil, fmt.Errorf("creating topics %s: %w", strings.Join(missing, ", "), err)
 	}
 	var errs []error
 	for _, t := range slices.Sorted(maps.Keys(resp.Errors)) {
@@ -58,7 +58,10 @@ func EnsureTopics(ctx context.Context, c *Connection, topics []string, create bo
 			errs = append(errs, fmt.Errorf("creating topic %s: %w", t, e))
 		}
 	}
-	return errors.Join(errs...)
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return missing, nil
 }
 
 // targetsOf lists the topics the configured stages produce to: records and dead letters,

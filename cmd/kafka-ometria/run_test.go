@@ -152,6 +152,10 @@ func TestRunServesMetricsAndStopsCleanly(t *testing.T) {
 	if strings.Contains(metrics, "secret-key-acme") {
 		t.Error("/metrics holds the API key")
 	}
+	if logs := errOut.String(); !strings.Contains(logs, `"msg":"created topics (kafka.create_topics)"`) ||
+		!strings.Contains(logs, `"topics":["ometria.dlq","ometria.records","ometria.replay","ometria.retry"]`) {
+		t.Errorf("no log line names the topics created:\n%s", logs)
+	}
 	if !strings.Contains(errOut.String(), `"msg":"kafka-ometria running"`) {
 		t.Errorf("no JSON log line says it runs:\n%s", errOut.String())
 	}
