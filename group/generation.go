@@ -109,7 +109,7 @@ func (g *generation) consume(ctx context.Context, p *ownedPartition) {
 		return true
 	}
 	for {
-		for t.InFlight() >= g.cfg.PartitionWindow {
+		for t.Pending() >= g.cfg.PartitionUnfinished || t.InFlight() >= g.cfg.PartitionWindow {
 			select {
 			case <-pctx.Done():
 				givenBack()

@@ -30,9 +30,14 @@ type Config struct {
 	Topics  []string      // Required.
 	Dialer  *kafka.Dialer // TLS/SASL. Default: kafka.DefaultDialer (plain TCP).
 
-	// PartitionWindow bounds, per partition, the window Committable has not passed (the
-	// lowest unfinished message and all handed out after it): fetching pauses at it, and
-	// it bounds what is read twice after a crash. Default: 1000.
+	// PartitionUnfinished bounds, per partition, the messages handed out and not finished
+	// (no Ack yet): fetching pauses at it. Default: 1000.
+	PartitionUnfinished int
+	// PartitionWindow bounds, per partition, the window Committable has not passed: the
+	// lowest unfinished message and all handed out after it, finished or not. Finished
+	// messages behind an unfinished one (a record lingering in a partial batch) cost a
+	// few bytes each and never stop the partition before this bound; it also bounds what
+	// a crash reads again. Default: 20,000.
 	PartitionWindow int
 	// Room bounds the unfinished messages over the whole process (shared by its groups).
 	// Optional: nil bounds nothing.
@@ -98,8 +103,11 @@ func (c Config) withDefaults() Config {
 	def(&c.RebalanceTimeout, 30*time.Second)
 	def(&c.JoinGroupBackoff, 5*time.Second)
 	def(&c.StallTimeout, 5*time.Minute)
+	if c.PartitionUnfinished == 0 {
+		c.PartitionUnfinished = 1000
+	}
 	if c.PartitionWindow == 0 {
-		c.PartitionWindow = 1000
+		c.PartitionWindow = 20000
 	}
 	if c.StartOffset == 0 {
 		c.StartOffset = kafka.FirstOffset
@@ -128,6 +136,7 @@ func (c Config) Validate() error {
 	for i, t := range c.Topics {
 		add(t == "", "Topics[%d]: empty", i)
 	}
+	add(c.PartitionUnfinished < 0, "PartitionUnfinished: %d is negative", c.PartitionUnfinished)
 	add(c.PartitionWindow < 0, "PartitionWindow: %d is negative", c.PartitionWindow)
 	for _, d := range []struct {
 		name string

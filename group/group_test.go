@@ -297,7 +297,7 @@ func TestGroupCrashAndRestartSkipsNothing(t *testing.T) {
 	gh := newGroupHarness(t, 3)
 	gh.produce(1000)
 	cfg := gh.config("g4")
-	cfg.PartitionWindow = 20
+	cfg.PartitionUnfinished, cfg.PartitionWindow = 20, 20
 	cfg.DrainTimeout = time.Millisecond // next to a crash: almost nothing drains
 
 	l1 := newGroupLedger()
@@ -426,7 +426,7 @@ func TestGroupRebalanceCommitsOnlyWhatEachInstanceFinished(t *testing.T) {
 	}
 
 	cfg := gh.config("g5")
-	cfg.PartitionWindow = 10
+	cfg.PartitionUnfinished, cfg.PartitionWindow = 10, 10
 	cfg.DrainTimeout = 300 * time.Millisecond
 	gh.produce(300)
 	cfgA := cfg
@@ -588,7 +588,8 @@ func TestConfigValidate(t *testing.T) {
 		{"no group", func(c *Config) { c.GroupID = "" }, "GroupID"},
 		{"no topics", func(c *Config) { c.Topics = nil }, "Topics"},
 		{"empty topic", func(c *Config) { c.Topics = []string{"t", ""} }, "Topics[1]"},
-		{"negative in-flight", func(c *Config) { c.PartitionWindow = -1 }, "PartitionWindow"},
+		{"negative unfinished", func(c *Config) { c.PartitionUnfinished = -1 }, "PartitionUnfinished"},
+		{"negative window", func(c *Config) { c.PartitionWindow = -1 }, "PartitionWindow"},
 		{"negative interval", func(c *Config) { c.CommitInterval = -time.Second }, "CommitInterval"},
 		{"start offset", func(c *Config) { c.StartOffset = 42 }, "StartOffset"},
 		{"drain beyond session", func(c *Config) { c.DrainTimeout = time.Minute }, "DrainTimeout"},
@@ -768,5 +769,53 @@ func TestGroupStartOffsetsPerTopic(t *testing.T) {
 	}
 	if got := l.handledOf(0); len(got) != 3 || got[0] != 10 {
 		t.Fatalf("handed out %v, want only offsets 10..12 (the topic starts at its end)", got)
+	}
+}
+
+// A message left unfinished (a record lingering in a partial batch) must not stop the
+// messages behind it: only unfinished messages count against PartitionUnfinished, while
+// the finished ones behind it count against the larger PartitionWindow.
+func TestGroupFinishedMessagesBehindAnUnfinishedOneDoNotStopFetching(t *testing.T) {
+	t.Parallel()
+	gh := newGroupHarness(t, 1)
+	gh.produce(3000)
+	cfg := gh.config("behind")
+	var handed atomic.Int64
+	var first Ack
+	var mu sync.Mutex
+	gh.run(cfg, func(ctx context.Context, m kafka.Message, ack Ack) {
+		handed.Add(1)
+		if m.Offset == 0 {
+			mu.Lock()
+			first = ack
+			mu.Unlock()
+			return
+		}
+		ack(nil)
+	})
+	gh.waitUntil("every message is handed out while offset 0 is unfinished", func() bool { return handed.Load() == 3000 })
+	mu.Lock()
+	first(nil)
+	mu.Unlock()
+	gh.waitUntil("the end is committed", func() bool { return gh.committed("behind")[0] == 3000 })
+}
+
+func TestGroupPartitionWindowBoundsTheSpan(t *testing.T) {
+	t.Parallel()
+	gh := newGroupHarness(t, 1)
+	gh.produce(300)
+	cfg := gh.config("span")
+	cfg.PartitionWindow = 100
+	var handed atomic.Int64
+	gh.run(cfg, func(ctx context.Context, m kafka.Message, ack Ack) {
+		handed.Add(1)
+		if m.Offset != 0 {
+			ack(nil)
+		}
+	})
+	gh.waitUntil("the window is full", func() bool { return handed.Load() == 100 })
+	time.Sleep(300 * time.Millisecond)
+	if n := handed.Load(); n != 100 {
+		t.Fatalf("%d messages handed out behind an unfinished one, want PartitionWindow (100)", n)
 	}
 }

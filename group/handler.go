@@ -12,8 +12,8 @@ import (
 // generation, its partition stops handing out messages (the generation then ends and
 // rebalances), and the message is read again by the partition's next owner.
 //
-// Either way the message's slot of Config.PartitionWindow and Config.Room is freed at
-// once. Calls after the first, and calls after the generation abandoned the message, are
+// Either way the message's slot of Config.PartitionUnfinished and Config.Room is freed
+// at once. Calls after the first, and calls after the generation abandoned the message, are
 // ignored. Ack is safe to call from any goroutine and never blocks.
 type Ack func(err error)
 

@@ -32,7 +32,7 @@ func TestTwoProcessesRebalance(t *testing.T) {
 	// messages in flight per partition, so that a rebalance hands over real work.
 	tune := func(o *processor.Options) {
 		o.Sink.BatchSize = 5
-		o.Group.PartitionWindow = 50
+		o.Group.PartitionUnfinished, o.Group.PartitionWindow = 50, 50
 		o.Group.HeartbeatInterval = 500 * time.Millisecond
 	}
 

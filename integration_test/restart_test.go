@@ -20,7 +20,7 @@ func TestStopAndRestart(t *testing.T) {
 	// records take seconds to push, and a stop drains only the window in flight.
 	tune := func(o *processor.Options) {
 		o.Sink.BatchSize = 10
-		o.Group.PartitionWindow = 100
+		o.Group.PartitionUnfinished, o.Group.PartitionWindow = 100, 100
 	}
 	stop := e.runWith(t, tune)
 	eventually(t, 60*time.Second, "a third of the records at the emulator", func() bool {

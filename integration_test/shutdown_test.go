@@ -27,7 +27,7 @@ func TestHandoverKeepsRate(t *testing.T) {
 		name string
 		tune func(o *processor.Options)
 	}{
-		{"clean_drain", func(o *processor.Options) { o.Group.PartitionWindow = 8 }},
+		{"clean_drain", func(o *processor.Options) { o.Group.PartitionUnfinished, o.Group.PartitionWindow = 8, 8 }},
 		{"drain_timed_out", func(o *processor.Options) {
 			o.Group.DrainTimeout = time.Second
 			o.ShutdownTimeout = 5 * time.Second

@@ -40,7 +40,7 @@ type Options struct {
 	// (readiness). Optional.
 	Started func()
 	// MaxUnfinished bounds the messages handed to the stages and not finished, over the
-	// whole process (group.Config.PartitionWindow bounds each partition). Default 20,000.
+	// whole process (group.Config.PartitionUnfinished bounds each partition). Default 20,000.
 	MaxUnfinished int
 	// ShutdownTimeout bounds the flush of the sink and the producer after the stages
 	// have drained. Default 5s.
