@@ -72,7 +72,7 @@ func (s *Sink) do(a *account, method, url string, payload []byte, abort func() b
 	t0 := time.Now()
 	// The arrival window first, holding no slot: it can be a whole second (a cold
 	// account), and leaving later than it allows is always safe.
-	if d := time.Until(a.window.next()); d > 0 && !sleep(s.ctx, d) {
+	if d := time.Until(a.window.next(time.Now())); d > 0 && !sleep(s.ctx, d) {
 		return nil, nil, 0, s.ctx.Err()
 	}
 	select {
@@ -88,7 +88,7 @@ func (s *Sink) do(a *account, method, url string, payload []byte, abort func() b
 	if abort != nil && abort() {
 		return nil, nil, 0, errAbandoned
 	}
-	defer a.window.done()
+	defer func() { a.window.done(time.Now()) }()
 
 	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.Timeout)
 	defer cancel()

@@ -21,34 +21,60 @@ import (
 // requests the other one made in the last second, so it waits one second before its
 // first. The cost is one extra second for a push after a quiet second.
 //
-// For a rate r it keeps the last n = max(1, floor(r)) answer times and a span of n/r.
+// For a rate r it allows n = max(1, floor(r)) answers per span of n/r. It keeps only the
+// answer times that can still matter, the last n within the last span, so its memory
+// follows the requests the account really makes (one at a time: at most about one per
+// round trip), not its configured rate: a rate of 1e6 costs what a rate of 4 does.
 type window struct {
-	span   time.Duration
-	ends   []time.Time // ring of the last n answer times
-	oldest int         // the oldest entry of ends
-	last   time.Time   // the latest answer
+	n         int
+	span      time.Duration
+	ends      []time.Time // answer times within the last span, oldest first; at most n
+	last      time.Time   // the latest answer, or the start of a cold wait
+	coldUntil time.Time   // after a quiet span: no request leaves before this
 }
 
 func newWindow(r float64) window {
 	n := max(1, int(math.Floor(r)))
-	return window{span: time.Duration(float64(n) / r * float64(time.Second)), ends: make([]time.Time, n)}
+	return window{n: n, span: time.Duration(float64(n) / r * float64(time.Second))}
 }
 
-// next is the earliest moment the next request may leave.
-func (w *window) next() time.Time {
-	if now := time.Now(); now.Sub(w.last) > w.span {
-		for i := range w.ends { // cold: as if the account had just been busy elsewhere
-			w.ends[i] = now
-		}
+// next is the earliest moment the next request may leave, asked at now.
+func (w *window) next(now time.Time) time.Time {
+	if now.Sub(w.last) > w.span { // cold: as if the account had just been busy elsewhere
+		w.coldUntil = now.Add(w.span)
+		w.ends = w.ends[:0]
 		w.last = now
 	}
-	return w.ends[w.oldest].Add(w.span)
+	w.forget(now)
+	at := w.coldUntil
+	if len(w.ends) >= w.n {
+		at = later(at, w.ends[len(w.ends)-w.n].Add(w.span))
+	}
+	return at
 }
 
-// done records the answer (or failure) of the request that just ended.
-func (w *window) done() {
-	now := time.Now()
-	w.ends[w.oldest] = now
-	w.oldest = (w.oldest + 1) % len(w.ends)
+// done records the answer (or failure), at now, of the request that just ended.
+func (w *window) done(now time.Time) {
+	w.forget(now)
+	if len(w.ends) == w.n {
+		w.ends = w.ends[1:]
+	}
+	w.ends = append(w.ends, now)
 	w.last = now
+}
+
+// forget drops the answers older than a span: they can no longer hold a request back.
+func (w *window) forget(now time.Time) {
+	i := 0
+	for i < len(w.ends) && now.Sub(w.ends[i]) >= w.span {
+		i++
+	}
+	w.ends = w.ends[i:]
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
