@@ -1,6 +1,7 @@
 package sink
 
 import (
+	"slices"
 	"sync"
 	"time"
 
@@ -9,10 +10,12 @@ import (
 
 // batch is records of one account and one @type, to go out in one push.
 type batch struct {
-	typ   string
-	recs  []Record
-	bytes int
-	timer *time.Timer // the linger timer, while the batch is open
+	typ    string
+	recs   []Record
+	bytes  int
+	opened time.Time
+	timer  *time.Timer // the linger timer, while the batch is open
+	due    bool        // lingered: the worker seals it as soon as it has nothing else to push
 }
 
 // account holds one account's open batches (one per @type), its sealed batches waiting
@@ -64,9 +67,9 @@ func (a *account) add(r Record) bool {
 		b = nil
 	}
 	if b == nil {
-		b = &batch{typ: r.Type, recs: make([]Record, 0, cfg.BatchSize)}
+		b = &batch{typ: r.Type, recs: make([]Record, 0, cfg.BatchSize), opened: time.Now()}
 		a.open[r.Type] = b
-		b.timer = time.AfterFunc(cfg.Linger, func() { a.sealIfOpen(b) })
+		b.timer = time.AfterFunc(cfg.Linger, func() { a.lingered(b) })
 	}
 	b.recs = append(b.recs, r)
 	b.bytes += len(r.JSON) + 1
@@ -89,12 +92,38 @@ func (a *account) seal(b *batch) {
 	}
 }
 
-func (a *account) sealIfOpen(b *batch) {
+// lingered runs when b has waited Linger. An idle account pushes it now. A busy one (its
+// worker is pushing other batches, or waiting for their tokens) lets it fill on: the
+// worker seals it once it has nothing else to push, or MaxLinger after it opened.
+func (a *account) lingered(b *batch) {
 	a.mu.Lock()
-	if a.open[b.typ] == b {
+	defer a.mu.Unlock()
+	if a.open[b.typ] != b {
+		return
+	}
+	left := a.s.cfg.MaxLinger - time.Since(b.opened)
+	if !a.working || left <= 0 {
+		a.seal(b)
+		return
+	}
+	b.due = true
+	b.timer = time.AfterFunc(left, func() { a.lingered(b) })
+}
+
+// sealDue seals the open batches that have lingered, oldest first; it reports whether
+// it sealed any. a.mu is held.
+func (a *account) sealDue() bool {
+	var due []*batch
+	for _, b := range a.open {
+		if b.due {
+			due = append(due, b)
+		}
+	}
+	slices.SortFunc(due, func(x, y *batch) int { return x.opened.Compare(y.opened) })
+	for _, b := range due {
 		a.seal(b)
 	}
-	a.mu.Unlock()
+	return len(due) > 0
 }
 
 // sealAll seals every open batch (shutdown: no more waiting for records).
@@ -111,7 +140,7 @@ func (a *account) work() {
 	defer a.s.wg.Done()
 	for {
 		a.mu.Lock()
-		if len(a.ready) == 0 {
+		if len(a.ready) == 0 && !a.sealDue() {
 			a.working = false
 			a.mu.Unlock()
 			return

@@ -18,8 +18,13 @@ type Config struct {
 	BatchSize int
 	// BatchBytes is the most bytes of records in one push body. Default: 2 MiB.
 	BatchBytes int
-	// Linger is how long a partial batch waits for more records. Default: 1s.
+	// Linger is how long a partial batch waits for more records while its account has
+	// nothing else to push. Default: 1s.
 	Linger time.Duration
+	// MaxLinger is how long a partial batch may wait while its account is busy pushing
+	// other batches (at its rate limit, it could not leave sooner): it keeps filling, so
+	// that a backlog goes out in full batches. Default: 3s; at least Linger.
+	MaxLinger time.Duration
 	// Timeout is the limit on one HTTP request. Default: 10s.
 	Timeout time.Duration
 	// DefaultRate is the requests/s of an account that sets none. Default: 4.
@@ -67,6 +72,9 @@ func (c *Config) setDefaults() {
 		c.BatchBytes = 2 << 20
 	}
 	def(&c.Linger, time.Second)
+	if c.MaxLinger == 0 {
+		c.MaxLinger = max(3*time.Second, c.Linger)
+	}
 	def(&c.Timeout, 10*time.Second)
 	if c.DefaultRate == 0 {
 		c.DefaultRate = 4
@@ -103,11 +111,14 @@ func (c Config) Validate() error {
 	for _, f := range []struct {
 		name string
 		d    time.Duration
-	}{{"Linger", c.Linger}, {"Timeout", c.Timeout}, {"RetryInitial", c.RetryInitial}, {"RetryMax", c.RetryMax},
+	}{{"Linger", c.Linger}, {"MaxLinger", c.MaxLinger}, {"Timeout", c.Timeout}, {"RetryInitial", c.RetryInitial}, {"RetryMax", c.RetryMax},
 		{"MaxRetryAfter", c.MaxRetryAfter}, {"Unavailable", c.Unavailable}} {
 		if f.d < 0 {
 			bad("%s %v: must not be negative", f.name, f.d)
 		}
+	}
+	if c.MaxLinger < c.Linger {
+		bad("MaxLinger %v: must not be shorter than Linger %v", c.MaxLinger, c.Linger)
 	}
 	if c.DefaultRate <= 0 {
 		bad("DefaultRate %v: must be positive", c.DefaultRate)

@@ -1,0 +1,38 @@
+package sink_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/kafka-ometria/kafka-ometria/ometriatest"
+	"github.com/kafka-ometria/kafka-ometria/sink"
+)
+
+// An account at its rate limit, with a backlog of contacts and a trickle of orders: the
+// orders' partial batch must keep filling while the account is busy pushing full contact
+// batches (it could not leave sooner anyway), not leave at each linger with a few orders
+// and spend the account's tokens on them.
+func TestPartialBatchKeepsFillingWhileItsAccountIsBusy(t *testing.T) {
+	srv, s := setup(t, ometriatest.Config{}, sink.Config{Linger: 100 * time.Millisecond, MaxLinger: 3 * time.Second}, 5, "acme")
+	f := newFates()
+	start := time.Now()
+	for i := 0; time.Since(start) < 2*time.Second; i++ {
+		write(t, s, f.record("acme", "contact", fmt.Sprint("c", i), contact(fmt.Sprint("c", i))))
+		if i%5 == 0 {
+			write(t, s, f.record("acme", "order", fmt.Sprint("o", i), order(fmt.Sprint("o", i))))
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	f.wait(t, 60*time.Second)
+	orders, ordered := 0, 0
+	for _, r := range srv.Requests("acme") {
+		if r.Type == "order" {
+			orders++
+			ordered += r.Records
+		}
+	}
+	if orders == 0 || float64(ordered)/float64(orders) < 50 {
+		t.Fatalf("%d order pushes for %d orders (%.1f a push): partial batches left while the account was busy", orders, ordered, float64(ordered)/float64(max(orders, 1)))
+	}
+}
