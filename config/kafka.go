@@ -26,6 +26,10 @@ type Kafka struct {
 	// process) before it gives the member's partitions to others: those partitions stall
 	// that long. Between 6s and 30m (the brokers' default bounds). Default 30s.
 	SessionTimeout time.Duration `yaml:"session_timeout"`
+	// CommitInterval is how often each stage commits the offsets of finished messages. A
+	// crash (kill -9) reads again, and pushes again, what finished since the last commit,
+	// plus what was unfinished. Default 1s.
+	CommitInterval time.Duration `yaml:"commit_interval"`
 	// StallTimeout: a partition whose oldest unfinished message is older than this is
 	// stalled: a log line names it and /readyz fails until it moves. A parked retry counts
 	// from when it is due. Default 5m.
@@ -38,6 +42,9 @@ type Kafka struct {
 	// topic is one the stages read: one of topics.events, topics.records or topics.retry.
 	StartOffsets map[string]StartOffset `yaml:"start_offsets,omitempty"`
 }
+
+// DefaultCommitInterval is the default kafka.commit_interval.
+const DefaultCommitInterval = time.Second
 
 // DefaultStallTimeout is the default kafka.stall_timeout.
 const DefaultStallTimeout = 5 * time.Minute
@@ -60,6 +67,9 @@ func (k *Kafka) applyDefaults() {
 	}
 	if k.StallTimeout == 0 {
 		k.StallTimeout = DefaultStallTimeout
+	}
+	if k.CommitInterval == 0 {
+		k.CommitInterval = DefaultCommitInterval
 	}
 	if k.StartOffset == "" {
 		k.StartOffset = DefaultStartOffset
@@ -97,6 +107,9 @@ var saslMechanisms = []string{SASLPlain, SASLScramSHA256, SASLScramSHA512}
 func (k *Kafka) validate(p *problems) {
 	if k.TopicPartitions < 1 {
 		p.add("kafka.topic_partitions", "must be positive, got %d", k.TopicPartitions)
+	}
+	if k.CommitInterval < 0 {
+		p.add("kafka.commit_interval", "must not be negative, got %v", k.CommitInterval)
 	}
 	if k.StallTimeout < 0 {
 		p.add("kafka.stall_timeout", "must not be negative, got %v", k.StallTimeout)

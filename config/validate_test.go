@@ -69,6 +69,7 @@ func TestValidationErrors(t *testing.T) {
 			"retry.max_age: must not be negative, got -1h0m0s", "retry.initial_delay: must not be negative, got -1m0s", "retry.max_delay: must not be negative, got -1s"}},
 		{"max replays", []edit{set(-1, "dlq", "max_replays")}, []string{"dlq.max_replays: must be positive, got -1"}},
 		{"replay topic reused", []edit{set("ometria.dlq", "topics", "replay")}, []string{`topics.replay: "ometria.dlq" is already used by topics.dead_letter`}},
+		{"negative commit interval", []edit{set("-1s", "kafka", "commit_interval")}, []string{"kafka.commit_interval: must not be negative, got -1s"}},
 		{"negative stall timeout", []edit{set("-1m", "kafka", "stall_timeout")}, []string{"kafka.stall_timeout: must not be negative, got -1m0s"}},
 		{"bad start offset", []edit{set("newest", "kafka", "start_offset")}, []string{`kafka.start_offset: "newest" is not earliest or latest`}},
 		{"bad start offsets", []edit{set(map[string]any{

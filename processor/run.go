@@ -152,6 +152,9 @@ func Run(ctx context.Context, o Options) error {
 		if gc.StallTimeout == 0 {
 			gc.StallTimeout = cfg.Kafka.StallTimeout
 		}
+		if gc.CommitInterval == 0 {
+			gc.CommitInterval = cfg.Kafka.CommitInterval
+		}
 		gc.GroupID = groupID(st)
 		gc.Logger = log.Named(string(st))
 		if st == config.StageRetry {
