@@ -28,9 +28,12 @@ type Bookmark struct {
 	// a run with --force goes back over the entries from there to Next for them.
 	Forced map[int]int64 `json:"forced,omitempty"`
 	// Ends are the end offsets of the target topics' partitions when the bookmark was saved.
-	Ends    map[string]map[int]int64 `json:"ends"`
-	Done    bool                     `json:"done"` // the last run examined every entry
-	Updated time.Time                `json:"updated"`
+	Ends map[string]map[int]int64 `json:"ends"`
+	Done bool                     `json:"done"` // the last run examined every entry
+	// Final is set when the bookmark was saved by a run as it ended, with the ends of
+	// that moment: nothing of this replay lies past them, and a new run need not look.
+	Final   bool      `json:"final"`
+	Updated time.Time `json:"updated"`
 }
 
 // Run records one run of a replay (key "run/ID/START"), saved when it starts, as it goes
