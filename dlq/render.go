@@ -24,7 +24,7 @@ func WriteStats(w io.Writer, s *Stats) error {
 		fmt.Fprintf(tw, "  newest\t%s\tpartition %d offset %d\n", s.Newest.Time.UTC().Format(timeLayout), s.Newest.Partition, s.Newest.Offset)
 		fmt.Fprintf(tw, "  without kafka-ometria's headers\t%s\t(replayed only with --to)\n", num(s.WithoutHeaders))
 		fmt.Fprintf(tw, "  cut to fit the topic\t%s\t(never replayed)\n", num(s.Truncated))
-		fmt.Fprintf(tw, "  replayed before\t%s\t(%s of them %d times: left by replay unless --force)\n",
+		fmt.Fprintf(tw, "  replayed before\t%s\t(%s of them max_replays (%d) times or more: left by replay unless --force)\n",
 			num(s.Replayed), num(s.AtMaxReplays), s.MaxReplays)
 		for _, g := range []struct {
 			title string

@@ -63,14 +63,14 @@ func WriteSummary(w io.Writer, s *Summary) error {
 		fmt.Fprintf(tw, "    to %s\t%s\n", t, num64(c.SentTo[t]))
 	}
 	for _, r := range slices.Sorted(maps.Keys(c.ByReason)) {
-		fmt.Fprintf(tw, "    %s\t%s\n", r, num64(c.ByReason[r]))
+		fmt.Fprintf(tw, "    reason %s\t%s\n", r, num64(c.ByReason[r]))
 	}
 	fmt.Fprintf(tw, "  already sent by an earlier run\t%s\n", num64(c.AlreadySent))
 	fmt.Fprintf(tw, "  left: replayed max_replays times already\t%s\t(--force sends them)\n", num64(c.MaxReplays))
 	fmt.Fprintf(tw, "  left: value cut to fit the topic\t%s\n", num64(c.Truncated))
 	fmt.Fprintf(tw, "  left: no kafka-ometria headers, no --to\t%s\n", num64(c.NoTarget))
 	for _, r := range slices.Sorted(maps.Keys(c.LeftBy)) {
-		fmt.Fprintf(tw, "    left, %s\t%s\n", r, num64(c.LeftBy[r]))
+		fmt.Fprintf(tw, "    left, reason %s\t%s\n", r, num64(c.LeftBy[r]))
 	}
 	if s.Status == RunLimit {
 		fmt.Fprintln(tw, "  stopped at --limit: the same command goes on from there")

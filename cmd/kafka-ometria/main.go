@@ -4,6 +4,8 @@
 //
 //	kafka-ometria map --config FILE [--account NAME] [FILE...]   map JSONL events offline
 //	kafka-ometria config check FILE                              validate a config file
+//	kafka-ometria dlq stats|inspect|export|replay|import --config FILE [filters]
+//	                                                            the dead-letter topic
 //
 // Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.
 package main
@@ -78,6 +80,6 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newMapCmd(), newConfigCmd(), newRunCmd(), newDemoCmd())
+	root.AddCommand(newMapCmd(), newConfigCmd(), newRunCmd(), newDemoCmd(), newDLQCmd())
 	return root
 }
