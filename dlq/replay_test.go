@@ -370,6 +370,9 @@ func TestReplayFromFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if warning, err := EnsureReplaysTopic(ctx, e.k.conn, e.replays); warning != "" || err != nil || len(rt.Partitions) != 1 {
+		t.Errorf("the bookmark topic is not compacted with one partition: %q, %v, %d partitions", warning, err, len(rt.Partitions))
+	}
 	st, err := CountTopic(ctx, tp, rt, &Filter{}, 3)
 	if err != nil {
 		t.Fatal(err)
@@ -398,6 +401,9 @@ func TestReplayErrorsNameTheSetting(t *testing.T) {
 	o.DeadLetter = "no.such.dlq"
 	if _, err := Replay(context.Background(), o); err == nil || !strings.Contains(err.Error(), "topics.dead_letter") || !errors.Is(err, ErrNoTopic) {
 		t.Errorf("no dead-letter topic: %v", err)
+	}
+	if w, err := EnsureReplaysTopic(context.Background(), e.k.conn, e.replay); err != nil || !strings.Contains(w, "not compact") {
+		t.Errorf("a bookmark topic that is not compacted: %q, %v", w, err)
 	}
 	o = e.opts(Flags{})
 	o.Targets.Replay = "no.such.replay"
