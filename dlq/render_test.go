@@ -38,3 +38,21 @@ func TestWriteEntry(t *testing.T) {
 		}
 	}
 }
+
+func TestProgressBar(t *testing.T) {
+	var b bytes.Buffer
+	p := NewProgressBar(&b, 10, "replaying")
+	p.Add(10)
+	p.Finish()
+	if !strings.Contains(b.String(), "replaying") || !strings.Contains(b.String(), "10/10") {
+		t.Errorf("bar: %q", b.String())
+	}
+	b.Reset()
+	p = NewProgressBar(&b, 10, "replaying")
+	time.Sleep(150 * time.Millisecond) // past the throttle
+	p.Add(4)
+	p.Finish()
+	if !strings.Contains(b.String(), "4/10") || strings.Contains(b.String(), "10/10") {
+		t.Errorf("a bar left part way: %q", b.String())
+	}
+}

@@ -67,12 +67,12 @@ func OpenTopic(ctx context.Context, conn *processor.Connection, name, setting st
 	defer done()
 	meta, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{name}})
 	if err != nil {
-		// processor.EnsureTopics says which setting to check when the cause is the
-		// connection's credentials.
+		// Kafka cannot be read: processor.EnsureTopics says so as `run` does, naming the
+		// brokers and the setting to check when the connection's credentials are refused.
 		if herr := processor.EnsureTopics(ctx, conn, []string{name}, false, 1); herr != nil && !strings.Contains(herr.Error(), "do not exist") {
-			err = herr
+			return nil, herr
 		}
-		return nil, fmt.Errorf("%s %s: %w", setting, name, err)
+		return nil, fmt.Errorf("reading topic %s (%s) from Kafka (%s): %w", name, setting, strings.Join(conn.Brokers, ","), err)
 	}
 	t := &Topic{Name: name, Setting: setting, conn: conn}
 	var req []kafka.OffsetRequest

@@ -145,3 +145,14 @@ func TestDLQBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestDLQNoKafka: a broker that does not answer is an error naming the brokers, at once.
+func TestDLQNoKafka(t *testing.T) {
+	cfg := writeFile(t, "c.yaml", "kafka: {brokers: [\"127.0.0.1:1\"]}\ntopics: {events: [e]}\naccounts: {acme: {api_key_env: K}}\n")
+	for _, cmd := range []string{"stats", "inspect", "export", "replay"} {
+		r := runCmd(t, "", "dlq", cmd, "--config", cfg)
+		if r.code != 1 || !strings.Contains(r.stderr, "reading the topics from Kafka (127.0.0.1:1)") {
+			t.Errorf("dlq %s: exit %d\n%s", cmd, r.code, r.stderr)
+		}
+	}
+}
