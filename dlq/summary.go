@@ -72,13 +72,17 @@ func WriteSummary(w io.Writer, s *Summary) error {
 	for _, r := range slices.Sorted(maps.Keys(c.LeftBy)) {
 		fmt.Fprintf(tw, "    left, reason %s\t%s\n", r, num64(c.LeftBy[r]))
 	}
-	if s.Status == RunLimit {
-		fmt.Fprintln(tw, "  stopped at --limit: the same command goes on from there")
-	}
 	if d := s.Ended.Sub(s.Started); d > 0 {
 		fmt.Fprintf(tw, "  took\t%v\n", d.Round(time.Millisecond))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if s.Status == RunLimit {
+		_, err := fmt.Fprintln(w, "  stopped at --limit: the same command goes on from there")
+		return err
+	}
+	return nil
 }
 
 func orEvery(filter string) string {
