@@ -5,7 +5,7 @@
 //	kafka-ometria run --config FILE [--stages map,push,retry]    run the pipeline
 //	kafka-ometria demo [--events N] [--accounts N]               the whole pipeline on one machine
 //	kafka-ometria map --config FILE [--account NAME] [FILE...]   map JSONL events offline
-//	kafka-ometria dlq stats|inspect|export|import|replay         inspect and replay dead letters
+//	kafka-ometria dlq stats|inspect|export|import|replay --config FILE [filters]   the dead-letter topic
 //	kafka-ometria config check FILE                              validate a config file
 //	kafka-ometria completion bash|zsh|fish|powershell            shell completion
 //	kafka-ometria --version
@@ -85,6 +85,6 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newMapCmd(), newConfigCmd(), newRunCmd(), newDemoCmd())
+	root.AddCommand(newMapCmd(), newConfigCmd(), newRunCmd(), newDemoCmd(), newDLQCmd())
 	return root
 }

@@ -1,0 +1,187 @@
+package dlq
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/kafka-ometria/kafka-ometria/processor"
+)
+
+// ErrNoTopic is the error (wrapped) of OpenTopic for a topic that does not exist.
+var ErrNoTopic = errors.New("the topic does not exist")
+
+// Topic is a topic read partition by partition, directly: no consumer group is joined
+// and no offset is committed. Its partitions' offsets are taken once, when it is opened,
+// so a read ends at the high-water mark of that moment.
+type Topic struct {
+	Name       string
+	Setting    string      // the configuration key naming it, for errors (topics.dead_letter)
+	Partitions []Partition // by ID
+	conn       *processor.Connection
+}
+
+// Partition is a partition of a Topic: Start is its log start offset and End its
+// high-water mark when the topic was opened.
+type Partition struct {
+	ID         int
+	Start, End int64
+}
+
+// Len is the number of offsets of the partition, End - Start.
+func (p Partition) Len() int64 { return p.End - p.Start }
+
+// transport returns conn's transport, or a new one (kafka-go's shared default would
+// not see topics created since it first read the metadata).
+func transport(conn *processor.Connection) *kafka.Transport {
+	if conn.Transport != nil {
+		return conn.Transport
+	}
+	return &kafka.Transport{}
+}
+
+// client returns a Kafka client for conn; done releases its connections. Without a
+// transport of the connection's, it gets one of its own: kafka-go's shared default would
+// not see topics created since it first read the metadata.
+func client(conn *processor.Connection) (*kafka.Client, func()) {
+	tr := conn.Transport
+	done := func() {}
+	if tr == nil {
+		tr = &kafka.Transport{}
+		done = tr.CloseIdleConnections
+	}
+	return &kafka.Client{Addr: kafka.TCP(conn.Brokers...), Transport: tr, Timeout: 10 * time.Second}, done
+}
+
+// OpenTopic reads the partitions of topic name and their offsets. setting names the
+// configuration key of the topic: errors name it.
+func OpenTopic(ctx context.Context, conn *processor.Connection, name, setting string) (*Topic, error) {
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	c, done := client(conn)
+	defer done()
+	meta, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{name}})
+	if err != nil {
+		// Kafka cannot be read: processor.EnsureTopics says so as `run` does, naming the
+		// brokers and the setting to check when the connection's credentials are refused.
+		if _, herr := processor.EnsureTopics(ctx, conn, []string{name}, false, 1); herr != nil && !strings.Contains(herr.Error(), "do not exist") {
+			return nil, herr
+		}
+		return nil, fmt.Errorf("reading topic %s (%s) from Kafka (%s): %w", name, setting, strings.Join(conn.Brokers, ","), err)
+	}
+	t := &Topic{Name: name, Setting: setting, conn: conn}
+	var req []kafka.OffsetRequest
+	for _, mt := range meta.Topics {
+		if mt.Name != name {
+			continue
+		}
+		if mt.Error != nil {
+			if errors.Is(mt.Error, kafka.UnknownTopicOrPartition) {
+				return nil, fmt.Errorf("%s: topic %s: %w (brokers %s)", setting, name, ErrNoTopic, strings.Join(conn.Brokers, ","))
+			}
+			return nil, fmt.Errorf("%s: topic %s: %w", setting, name, mt.Error)
+		}
+		for _, p := range mt.Partitions {
+			t.Partitions = append(t.Partitions, Partition{ID: p.ID})
+			req = append(req, kafka.OffsetRequest{Partition: p.ID})
+		}
+	}
+	if len(t.Partitions) == 0 {
+		return nil, fmt.Errorf("%s: topic %s: %w (brokers %s)", setting, name, ErrNoTopic, strings.Join(conn.Brokers, ","))
+	}
+	slices.SortFunc(t.Partitions, func(a, b Partition) int { return a.ID - b.ID })
+	// One request for the start offsets and one for the ends: a broker refuses a
+	// partition twice in one request.
+	for _, which := range []int64{kafka.FirstOffset, kafka.LastOffset} {
+		for i := range req {
+			req[i].Timestamp = which
+		}
+		lo, err := c.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{name: req}})
+		if err != nil {
+			return nil, fmt.Errorf("%s: the offsets of topic %s: %w", setting, name, err)
+		}
+		for _, po := range lo.Topics[name] {
+			if po.Error != nil {
+				return nil, fmt.Errorf("%s: the offsets of topic %s partition %d: %w", setting, name, po.Partition, po.Error)
+			}
+			i := slices.IndexFunc(t.Partitions, func(p Partition) bool { return p.ID == po.Partition })
+			if i < 0 {
+				continue
+			}
+			if which == kafka.FirstOffset {
+				t.Partitions[i].Start = po.FirstOffset
+			} else {
+				t.Partitions[i].End = po.LastOffset
+			}
+		}
+	}
+	return t, nil
+}
+
+// Ends returns each partition's end offset.
+func (t *Topic) Ends() map[int]int64 {
+	out := make(map[int]int64, len(t.Partitions))
+	for _, p := range t.Partitions {
+		out[p.ID] = p.End
+	}
+	return out
+}
+
+// stallTimeout bounds how long a read waits without any message before it gives up.
+const stallTimeout = 30 * time.Second
+
+// Read calls fn with each message of partition of the topic from offset from to offset
+// to (excluded), in order. An error of fn stops the read and is returned.
+func (t *Topic) Read(ctx context.Context, partition int, from, to int64, fn func(kafka.Message) error) error {
+	if from >= to {
+		return nil
+	}
+	r := kafka.NewReader(kafka.ReaderConfig{
+		Brokers: t.conn.Brokers, Topic: t.Name, Partition: partition, Dialer: t.conn.Dialer,
+		MinBytes: 1, MaxBytes: 16 << 20, MaxWait: 50 * time.Millisecond, QueueCapacity: 1000,
+		ReadLagInterval: -1,
+	})
+	defer r.Close()
+	if err := r.SetOffset(from); err != nil {
+		return err
+	}
+	last := time.Now()
+	for {
+		fctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		m, err := r.FetchMessage(fctx)
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			// Nothing came: the rest of the range may hold no messages (transaction
+			// markers, compaction), which the reader's offset shows.
+			if r.Offset() >= to {
+				return nil
+			}
+			if time.Since(last) > stallTimeout {
+				return fmt.Errorf("%s: reading topic %s partition %d: nothing at offset %d (the end is %d) for %v: %w",
+					t.Setting, t.Name, partition, r.Offset(), to, stallTimeout, err)
+			}
+			continue
+		}
+		last = time.Now()
+		if m.Offset >= to {
+			return nil
+		}
+		if m.Offset < from {
+			continue
+		}
+		if err := fn(m); err != nil {
+			return err
+		}
+		if m.Offset >= to-1 {
+			return nil
+		}
+	}
+}
