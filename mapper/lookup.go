@@ -103,12 +103,17 @@ func has(ms []member, key []byte) bool {
 	return false
 }
 
-// trait returns the first present value of the keys, each read from traits then context.traits.
+// trait returns the first present value of the keys read from traits, else the first
+// present one read from context.traits: every traits spelling comes before any
+// context.traits one (RudderStack's order), so that the SDK's cached context.traits
+// cannot beat the event's own value.
 func (v *view) trait(keys ...slot) found {
 	for _, k := range keys {
 		if x := v.traits.get(k); x.present() {
 			return found{v: x, src: srcTraits, key: slotNames[k]}
 		}
+	}
+	for _, k := range keys {
 		if x := v.ctxTraits.get(k); x.present() {
 			return found{v: x, src: srcCtxTraits, key: slotNames[k]}
 		}
