@@ -11,7 +11,7 @@ import (
 	"testing"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/golden/*.golden from the mapper's output")
+var update = flag.Bool("update", false, "rewrite testdata/golden/*.golden from the mapper's output, and tznames.go from time/tzdata")
 
 // goldenSettings is the account the golden files are mapped for.
 var goldenSettings = Settings{
