@@ -1,6 +1,9 @@
 package mapper
 
-import "bytes"
+import (
+	"bytes"
+	"strconv"
+)
 
 // Writers for optional fields: a value of the wrong kind is left out with a warning.
 
@@ -59,18 +62,33 @@ func (v *view) optNumber(key string, f found) {
 	v.m.warn(WarnInvalidValue, f.field())
 }
 
-// number returns the JSON number text of a number, or of a string holding one ("12.50").
+// number returns the JSON number text of a number, or of a string holding one ("12.50"),
+// within the range of a double: 1e400 is not a number (it would be +Inf).
 func number(x value) ([]byte, bool) {
 	switch x.kind {
 	case '0':
-		return x.raw, true
+		if finite(x.raw) {
+			return x.raw, true
+		}
 	case '"':
 		b := bytes.TrimSpace(x.contents())
-		if isJSONNumber(b) {
+		if isJSONNumber(b) && finite(b) {
 			return b, true
 		}
 	}
 	return nil, false
+}
+
+// finite reports whether the JSON number text n is within the range of a float64: whether
+// it parses without overflowing to ±Inf. (A number too small, 1e-400, is 0: in range.)
+// A number of at most 308 bytes without an exponent is below 1e308, so the common
+// case is decided without parsing.
+func finite(n []byte) bool {
+	if len(n) <= 308 && bytes.IndexAny(n, "eE") < 0 {
+		return true
+	}
+	_, err := strconv.ParseFloat(string(n), 64)
+	return err == nil
 }
 
 // positive reports whether the number text n is greater than zero.

@@ -45,6 +45,9 @@ func (m *Mapper) order(ev *event, acct *Account, status string) (Record, *Error)
 		if !gt.present() {
 			return Record{}, fail(ReasonInvalidGrandTotal, "properties.grand_total", "an order needs grand_total (or total, or revenue)")
 		}
+		if b, _ := gt.v.text(); isJSONNumber(bytes.TrimSpace(b)) {
+			return Record{}, fail(ReasonInvalidGrandTotal, gt.field(), "%.64s is outside the range of a number (a double)", bytes.TrimSpace(b))
+		}
 		return Record{}, fail(ReasonInvalidGrandTotal, gt.field(), "must be a number, got a %s", kindName(gt.v.kind))
 	}
 	w.key("grand_total")
