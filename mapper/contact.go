@@ -18,6 +18,9 @@ var contactTraits = consumes(setOf("listingId", "email", "userId", "id",
 // contact maps an identify event to a contact record.
 func (m *Mapper) contact(ev *event, acct *Account) (Record, *Error) {
 	v := m.newView(ev, acct, recContact)
+	if err := v.ambiguous(recContact); err != nil {
+		return Record{}, err
+	}
 	w := &m.w
 	w.reset()
 	w.open()

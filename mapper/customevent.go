@@ -9,6 +9,9 @@ var customEventProps = consumes(setOf("event_id", "timestamp", "email", "profile
 // name and lower its lower-cased form (scratch space: used before anything else).
 func (m *Mapper) customEvent(ev *event, acct *Account, name, lower []byte) (Record, *Error) {
 	v := m.newView(ev, acct, recCustomEvent)
+	if err := v.ambiguous(recCustomEvent); err != nil {
+		return Record{}, err
+	}
 	w := &m.w
 	w.reset()
 	w.open()

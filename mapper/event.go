@@ -13,6 +13,10 @@ type event struct {
 	integrations      value
 	batch             value
 
+	// dup is the first of the fields above (or of context's) that appears twice, as a
+	// path ("type", "context.traits"); "" when none does. Such an event is ambiguous.
+	dup string
+
 	// traits, context.traits and properties, indexed while validating.
 	traitsO, ctxTraitsO, propsO object
 
@@ -80,37 +84,51 @@ func scanTopObject(d []byte, i int, ev *event, a *arena) (int, error) {
 		if done || err != nil {
 			return vs, err
 		}
+		var dst *value
 		switch string(key) {
 		case "traits":
+			ev.noteDup(&ev.traits, "traits")
 			i, err = scanCollect(d, vs, depth, &ev.traits, &ev.traitsO, a, nil)
 		case "properties":
+			ev.noteDup(&ev.properties, "properties")
 			i, err = scanCollect(d, vs, depth, &ev.properties, &ev.propsO, a, &ev.lines)
 		case "context":
 			i, err = scanContext(d, vs, depth, ev, a)
 		case "type":
-			i, err = scanInto(d, vs, depth, &ev.typ)
+			dst = &ev.typ
 		case "event":
-			i, err = scanInto(d, vs, depth, &ev.name)
+			dst = &ev.name
 		case "userId":
-			i, err = scanInto(d, vs, depth, &ev.userID)
+			dst = &ev.userID
 		case "anonymousId":
-			i, err = scanInto(d, vs, depth, &ev.anonID)
+			dst = &ev.anonID
 		case "messageId":
-			i, err = scanInto(d, vs, depth, &ev.messageID)
+			dst = &ev.messageID
 		case "timestamp":
-			i, err = scanInto(d, vs, depth, &ev.timestamp)
+			dst = &ev.timestamp
 		case "originalTimestamp":
-			i, err = scanInto(d, vs, depth, &ev.origTS)
+			dst = &ev.origTS
 		case "integrations":
-			i, err = scanInto(d, vs, depth, &ev.integrations)
+			dst = &ev.integrations
 		case "batch":
-			i, err = scanInto(d, vs, depth, &ev.batch)
+			dst = &ev.batch
 		default:
 			i, err = scanValue(d, vs, depth)
+		}
+		if dst != nil {
+			ev.noteDup(dst, string(key))
+			i, err = scanInto(d, vs, depth, dst)
 		}
 		if err != nil {
 			return i, err
 		}
+	}
+}
+
+// noteDup records field as the event's first duplicate when v, its value, was already read.
+func (ev *event) noteDup(v *value, field string) {
+	if v.exists() && ev.dup == "" {
+		ev.dup = field
 	}
 }
 
@@ -129,10 +147,13 @@ func scanContext(d []byte, vs, depth int, ev *event, a *arena) (int, error) {
 		}
 		switch string(key) {
 		case "traits":
+			ev.noteDup(&ev.ctxTraits, "context.traits")
 			i, err = scanCollect(d, vs, depth, &ev.ctxTraits, &ev.ctxTraitsO, a, nil)
 		case "ip":
+			ev.noteDup(&ev.ctxIP, "context.ip")
 			i, err = scanInto(d, vs, depth, &ev.ctxIP)
 		case "timezone":
+			ev.noteDup(&ev.ctxTZ, "context.timezone")
 			i, err = scanInto(d, vs, depth, &ev.ctxTZ)
 		default:
 			i, err = scanValue(d, vs, depth)

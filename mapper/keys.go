@@ -1,5 +1,7 @@
 package mapper
 
+import "math/bits"
+
 // The keys of traits, properties and product lines that the mapping tables read. While
 // an object is collected, each member's key is classified once (a switch, not a hash),
 // so a lookup is an array read instead of a scan of the members.
@@ -186,11 +188,47 @@ func slotOf(key []byte) slot {
 	}
 }
 
-// object is an indexed JSON object: its members, and for each slot the position (plus
-// one) of the last member with that key, as encoding/json keeps the last of repeated keys.
+// object is an indexed JSON object: its members, for each slot the position (plus one)
+// of the last member with that key, and the slots whose key appears more than once.
 type object struct {
-	ms []member
-	at [nSlots]uint16
+	ms  []member
+	at  [nSlots]uint16
+	dup slots
+}
+
+// slots is a set of slots.
+type slots [2]uint64
+
+var _ = [1]struct{}{}[(nSlots-1)>>7] // nSlots must fit in slots
+
+func (s *slots) add(k slot) { s[k>>6] |= 1 << (k & 63) }
+
+// setOfSlots returns the set of the slots of names.
+func setOfSlots(names ...string) (s slots) {
+	for _, n := range names {
+		if k := slotOf([]byte(n)); k != kNone {
+			s.add(k)
+		}
+	}
+	return s
+}
+
+// allSlots holds every slot but kNone.
+var allSlots = func() (s slots) {
+	for k := kNone + 1; k < nSlots; k++ {
+		s.add(k)
+	}
+	return s
+}()
+
+// first returns the lowest slot of s that is also in mask.
+func (s *slots) first(mask *slots) (slot, bool) {
+	for i := range s {
+		if m := s[i] & mask[i]; m != 0 {
+			return slot(i<<6 + bits.TrailingZeros64(m)), true
+		}
+	}
+	return kNone, false
 }
 
 // get returns the member with key k.
@@ -207,6 +245,9 @@ func (o *object) get(k slot) value {
 // note records that ms[pos] has key slot k.
 func (o *object) note(k slot, pos int) {
 	if k != kNone && pos < 1<<16-1 {
+		if o.at[k] != 0 {
+			o.dup.add(k)
+		}
 		o.at[k] = uint16(pos + 1)
 	}
 }
@@ -215,6 +256,7 @@ func (o *object) note(k slot, pos int) {
 func (o *object) index(ms []member) {
 	o.ms = ms
 	o.at = [nSlots]uint16{}
+	o.dup = slots{}
 	for j := range ms {
 		o.note(ms[j].slot, j)
 	}
@@ -223,6 +265,7 @@ func (o *object) index(ms []member) {
 // indexObjectAt indexes the validated object at d[i] and returns the index past it.
 func indexObjectAt(o *object, arena *[]member, d []byte, i int) int {
 	o.at = [nSlots]uint16{}
+	o.dup = slots{}
 	start := len(*arena)
 	var end int
 	*arena, end = appendMembersAt(*arena, d, i)

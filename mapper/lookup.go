@@ -54,19 +54,22 @@ type view struct {
 	traits    *object
 	ctxTraits *object
 	props     *object
-	integ     []member
-	item      object // the product line being mapped
-	option    object // the variant option being mapped
+	integ     []member // integrations.Ometria (or .ometria, .OMETRIA)
+	integKey  string   // which of the spellings
+	integs    []member // integrations
+	item      object   // the product line being mapped
+	option    object   // the variant option being mapped
 }
 
 func (m *Mapper) newView(ev *event, acct *Account, rec int) view {
 	v := view{m: m, ev: ev, acct: acct, rm: &acct.mappings[rec]}
 	v.traits, v.ctxTraits, v.props = &ev.traitsO, &ev.ctxTraitsO, &ev.propsO
 	if ev.integrations.kind == '{' {
-		integrations := m.index(ev.integrations) // one walk, not one per spelling
+		v.integs = m.index(ev.integrations) // one walk, not one per spelling
 		for _, name := range [...]string{"Ometria", "ometria", "OMETRIA"} {
-			if o := getName(integrations, name); o.kind == '{' {
+			if o := getName(v.integs, name); o.kind == '{' {
 				v.integ = m.index(o)
+				v.integKey = name
 				break
 			}
 		}
@@ -201,29 +204,39 @@ func (v *view) userID() found {
 
 // lookupPath follows p from the document root.
 func lookupPath(doc []byte, p path) value {
+	v, _ := lookupPathDup(doc, p)
+	return v
+}
+
+// lookupPathDup follows p from the document root, and reports how many segments of p
+// it followed before one whose key appears twice in its object (0 when none does).
+func lookupPathDup(doc []byte, p path) (value, int) {
 	cur := value{raw: doc, kind: '{'}
 	if i := skipWS(doc, 0); i < len(doc) {
 		cur = value{raw: doc[i:], kind: kindOf(doc[i])}
 	}
-	for _, s := range p {
+	for n, s := range p {
 		switch {
 		case cur.kind == '{':
-			cur = objGet(cur.raw, s.key)
+			var repeated bool
+			if cur, repeated = objGet(cur.raw, s.key); repeated {
+				return value{}, n + 1
+			}
 		case cur.kind == '[' && s.index >= 0:
 			cur = arrGet(cur.raw, s.index)
 		default:
-			return value{}
+			return value{}, 0
 		}
 		if !cur.exists() {
-			return value{}
+			return value{}, 0
 		}
 	}
-	return cur
+	return cur, 0
 }
 
-// objGet returns the member key of the validated object obj (the last one, if repeated).
-func objGet(obj []byte, key string) value {
-	var out value
+// objGet returns the member key of the validated object obj (the last one, if repeated),
+// and whether the key is repeated.
+func objGet(obj []byte, key string) (out value, repeated bool) {
 	i := skipWS(obj, 1)
 	for i < len(obj) && obj[i] == '"' {
 		ks := i
@@ -233,13 +246,14 @@ func objGet(obj []byte, key string) value {
 		vs := i
 		i = skip(obj, i)
 		if string(k) == key || (hasBackslash(k) && string(unescape(nil, k)) == key) {
+			repeated = out.exists()
 			out = value{raw: obj[vs:i], kind: kindOf(obj[vs])}
 		}
 		if i = skipWS(obj, i); i < len(obj) && obj[i] == ',' {
 			i = skipWS(obj, i+1)
 		}
 	}
-	return out
+	return out, repeated
 }
 
 // arrGet returns element n of the validated array arr.

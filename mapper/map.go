@@ -27,7 +27,7 @@ func (m *Mapper) Map(raw []byte, acct *Account) []Outcome {
 		m.deadLetter(0, raw, err)
 		return m.finish()
 	}
-	if !ev.typ.exists() && ev.batch.kind == '[' {
+	if !ev.typ.exists() && ev.batch.kind == '[' && ev.dup == "" {
 		elems := appendElements(nil, ev.batch.raw)
 		if len(elems) == 0 {
 			m.skip(0, raw, SkipEmptyBatch)
@@ -93,6 +93,10 @@ func (m *Mapper) dropWarnings() {
 func (m *Mapper) mapEvent(index int, ev *event, acct *Account) {
 	if acct == nil {
 		m.deadLetter(index, ev.raw, fail(ReasonUnknownAccount, "", "no account for this event"))
+		return
+	}
+	if ev.dup != "" {
+		m.deadLetter(index, ev.raw, duplicate(ev.dup))
 		return
 	}
 	if ev.typ.kind != '"' {

@@ -16,6 +16,9 @@ var orderProps = consumes(setOf("order_id", "timestamp", "grand_total", "total",
 // A "cancelled" status gives Ometria's partial cancelling order {id, status, is_valid: false}.
 func (m *Mapper) order(ev *event, acct *Account, status string) (Record, *Error) {
 	v := m.newView(ev, acct, recOrder)
+	if err := v.ambiguous(recOrder); err != nil {
+		return Record{}, err
+	}
 	w := &m.w
 	w.reset()
 	w.open()
@@ -83,9 +86,15 @@ func (m *Mapper) order(ev *event, acct *Account, status string) (Record, *Error)
 	if err := v.customer(); err != nil {
 		return Record{}, err
 	}
-	v.address(kShippingAddress, v.prop(kShippingAddress))
-	v.address(kBillingAddress, v.prop(kBillingAddress))
-	v.lineItems(v.prop(kProducts))
+	if err := v.address(kShippingAddress, v.prop(kShippingAddress)); err != nil {
+		return Record{}, err
+	}
+	if err := v.address(kBillingAddress, v.prop(kBillingAddress)); err != nil {
+		return Record{}, err
+	}
+	if err := v.lineItems(v.prop(kProducts)); err != nil {
+		return Record{}, err
+	}
 	v.recordProperties(&orderProps)
 	w.close()
 	return m.record(acct, TypeOrder, id), nil
@@ -150,17 +159,28 @@ func (v *view) customer() *Error {
 	return nil
 }
 
+// addressKeys are the keys an address reads.
+var addressKeys = setOf("city", "state", "region", "postcode", "postalCode", "postal_code", "zip",
+	"country_code", "countryCode", "country")
+
 // address writes {city, state, postcode, country_code} from an address object.
-func (v *view) address(in slot, f found) {
+func (v *view) address(in slot, f found) *Error {
 	key := slotNames[in]
 	if !f.present() {
-		return
+		return nil
 	}
 	if f.v.kind != '{' {
 		v.m.warn(WarnInvalidValue, f.field())
-		return
+		return nil
 	}
 	ms := v.m.index(f.v)
+	for i := range ms {
+		for j := i + 1; j < len(ms); j++ {
+			if string(ms[i].key) == string(ms[j].key) && addressKeys[string(ms[i].key)] {
+				return duplicate(f.field() + "." + string(ms[i].key))
+			}
+		}
+	}
 	w := &v.m.w
 	mark := w.openOptional(key)
 	sub := func(out string, names ...string) {
@@ -176,6 +196,7 @@ func (v *view) address(in slot, f found) {
 	sub("postcode", "postcode", "postalCode", "postal_code", "zip")
 	sub("country_code", "country_code", "countryCode", "country")
 	w.closeOptional(mark)
+	return nil
 }
 
 // itemKeys are the product keys a line item reads; the others go into its properties.
@@ -185,13 +206,13 @@ var itemKeys = consumes(setOf("product_id", "variant_id", "sku", "quantity", "un
 
 // lineItems writes properties.products as lineitems. A product without product_id, a
 // positive quantity and a unit_price (or price) or subtotal is left out with a warning.
-func (v *view) lineItems(f found) {
+func (v *view) lineItems(f found) *Error {
 	if !f.present() {
-		return
+		return nil
 	}
 	if f.v.kind != '[' {
 		v.m.warn(WarnInvalidValue, f.field())
-		return
+		return nil
 	}
 	w := &v.m.w
 	w.key("lineitems")
@@ -204,6 +225,9 @@ func (v *view) lineItems(f found) {
 			continue
 		}
 		item.index(ln.ms)
+		if k, ok := item.dup.first(&allSlots); ok {
+			return duplicate(field() + "." + slotNames[k])
+		}
 		pid := item.get(kProductId)
 		pidText, ok := pid.text()
 		qty, qok := number(item.get(kQuantity))
@@ -245,7 +269,9 @@ func (v *view) lineItems(f found) {
 			w.key("totals")
 			w.raw(t)
 		}
-		v.variantOptions(at(kVariantOptions))
+		if err := v.variantOptions(at(kVariantOptions)); err != nil {
+			return err
+		}
 		if p := item.get(kProperties); p.kind == '{' {
 			w.key("properties")
 			w.raw(p)
@@ -262,16 +288,17 @@ func (v *view) lineItems(f found) {
 		w.close()
 	}
 	w.closeArray()
+	return nil
 }
 
 // variantOptions writes the options that have all of id, type and label.
-func (v *view) variantOptions(f found) {
+func (v *view) variantOptions(f found) *Error {
 	if !f.present() {
-		return
+		return nil
 	}
 	if f.v.kind != '[' {
 		v.m.warn(WarnInvalidValue, f.field())
-		return
+		return nil
 	}
 	w := &v.m.w
 	w.key("variant_options")
@@ -282,6 +309,11 @@ func (v *view) variantOptions(f found) {
 		o, more := options.next(opt, &v.m.a.members)
 		if !more {
 			break
+		}
+		if o.kind == '{' {
+			if k, ok := opt.dup.first(&allSlots); ok {
+				return duplicate(f.field() + "[" + strconv.Itoa(i) + "]." + slotNames[k])
+			}
 		}
 		parts := [3]value{opt.get(kId), opt.get(kType), opt.get(kLabel)}
 		ok := o.kind == '{'
@@ -306,6 +338,7 @@ func (v *view) variantOptions(f found) {
 		w.close()
 	}
 	w.closeArray()
+	return nil
 }
 
 // recordProperties writes properties for an order or custom event: properties.custom_fields

@@ -26,6 +26,7 @@ const (
 	ReasonPIIInID               Reason = "pii_in_id"               // an id that looks like an email address or phone number
 	ReasonRecordTooLarge        Reason = "record_too_large"        // the record is over Ometria's 60 KB limit
 	ReasonUnsupportedType       Reason = "unsupported_type"        // page, screen, group, alias, ... when the account dead-letters them
+	ReasonDuplicateKey          Reason = "duplicate_key"           // a key the mapping reads appears twice in its object: the event is ambiguous
 )
 
 // Skip reasons: the event is done without a record; it is counted, not dead-lettered.
@@ -42,7 +43,7 @@ func Reasons() []Reason {
 		ReasonUnknownAccount, ReasonMissingEmail, ReasonMissingListingID, ReasonMissingOrderID,
 		ReasonMissingEventID, ReasonMissingCustomer, ReasonInvalidTimestamp, ReasonInvalidCurrency,
 		ReasonInvalidGrandTotal, ReasonInvalidMarketingOptin, ReasonInvalidID, ReasonPIIInID,
-		ReasonRecordTooLarge, ReasonUnsupportedType,
+		ReasonRecordTooLarge, ReasonUnsupportedType, ReasonDuplicateKey,
 	}
 }
 
