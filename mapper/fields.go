@@ -25,6 +25,20 @@ func (v *view) optString(key string, f found) {
 	}
 }
 
+// optID writes an id that is not required: a string, or a number as the whole number it
+// is (idText). Unlike a required id it is not checked for whitespace or personal data.
+func (v *view) optID(key string, f found) {
+	if !f.present() {
+		return
+	}
+	if b, ok := idText(f.v); ok && (f.v.kind == '"' || f.v.kind == '0') {
+		v.m.w.key(key)
+		v.m.w.strBytes(b)
+		return
+	}
+	v.m.warn(WarnInvalidValue, f.field())
+}
+
 // optTimestamp writes an ISO-8601 date-time as RFC 3339.
 func (v *view) optTimestamp(key string, f found) {
 	if !f.present() {

@@ -229,7 +229,7 @@ func (v *view) lineItems(f found) *Error {
 			return duplicate(field() + "." + slotNames[k])
 		}
 		pid := item.get(kProductId)
-		pidText, ok := pid.text()
+		pidText, ok := idText(pid)
 		qty, qok := number(item.get(kQuantity))
 		price, pok := number(item.get(kUnitPrice))
 		if !pok {
@@ -249,7 +249,7 @@ func (v *view) lineItems(f found) *Error {
 			}
 			return found{}
 		}
-		v.optString("variant_id", at(kVariantId))
+		v.optID("variant_id", at(kVariantId))
 		v.optString("sku", at(kSku))
 		w.key("quantity")
 		w.rawNumber(qty)
