@@ -1,5 +1,7 @@
 package mapper
 
+import "strings"
+
 // Duplicate keys. encoding/json keeps the last of repeated keys and JavaScript's
 // JSON.parse does too, but an event such as {"type":"track",...,"type":"identify"} is
 // ambiguous: its producer meant one of the two, and another reader may take the first.
@@ -23,6 +25,10 @@ func duplicate(field string) *Error {
 // ambiguous returns a duplicate_key error for the first repeated key the record of type
 // rec reads, or nil.
 func (v *view) ambiguous(rec int) *Error {
+	if v.traits.repeats|v.ctxTraits.repeats|v.props.repeats == 0 && v.integDup == "" &&
+		len(v.rm.top) == 0 && len(v.rm.props) == 0 { // the common case
+		return nil
+	}
 	traits := &allSlots
 	switch rec {
 	case recOrder:
@@ -30,24 +36,19 @@ func (v *view) ambiguous(rec int) *Error {
 	case recCustomEvent:
 		traits = &customEventTraits
 	}
-	if k, ok := v.traits.dup.first(traits); ok {
+	if k, ok := v.traits.firstDup(traits); ok {
 		return duplicate("traits." + slotNames[k])
 	}
-	if k, ok := v.ctxTraits.dup.first(traits); ok {
+	if k, ok := v.ctxTraits.firstDup(traits); ok {
 		return duplicate("context.traits." + slotNames[k])
 	}
 	if rec != recContact {
-		if k, ok := v.props.dup.first(&allSlots); ok {
+		if k, ok := v.props.firstDup(&allSlots); ok {
 			return duplicate("properties." + slotNames[k])
 		}
 	}
-	if rec == recContact && v.integKey != "" {
-		if key, ok := repeatedKey(v.integs, v.integKey); ok {
-			return duplicate("integrations." + key)
-		}
-		if key, ok := repeatedKey(v.integ, ""); ok {
-			return duplicate("integrations." + v.integKey + "." + key)
-		}
+	if rec == recContact && v.integDup != "" {
+		return duplicate(strings.Clone(v.integDup)) // a copy: the view, and the event, stay on the stack
 	}
 	for _, s := range v.rm.top {
 		if err := mappingAmbiguous(v.ev.raw, s.from); err != nil {

@@ -84,7 +84,6 @@ func scanTopObject(d []byte, i int, ev *event, a *arena) (int, error) {
 		if done || err != nil {
 			return vs, err
 		}
-		var dst *value
 		switch string(key) {
 		case "traits":
 			ev.noteDup(&ev.traits, "traits")
@@ -95,29 +94,34 @@ func scanTopObject(d []byte, i int, ev *event, a *arena) (int, error) {
 		case "context":
 			i, err = scanContext(d, vs, depth, ev, a)
 		case "type":
-			dst = &ev.typ
+			ev.noteDup(&ev.typ, "type")
+			i, err = scanInto(d, vs, depth, &ev.typ)
 		case "event":
-			dst = &ev.name
+			ev.noteDup(&ev.name, "event")
+			i, err = scanInto(d, vs, depth, &ev.name)
 		case "userId":
-			dst = &ev.userID
+			ev.noteDup(&ev.userID, "userId")
+			i, err = scanInto(d, vs, depth, &ev.userID)
 		case "anonymousId":
-			dst = &ev.anonID
+			ev.noteDup(&ev.anonID, "anonymousId")
+			i, err = scanInto(d, vs, depth, &ev.anonID)
 		case "messageId":
-			dst = &ev.messageID
+			ev.noteDup(&ev.messageID, "messageId")
+			i, err = scanInto(d, vs, depth, &ev.messageID)
 		case "timestamp":
-			dst = &ev.timestamp
+			ev.noteDup(&ev.timestamp, "timestamp")
+			i, err = scanInto(d, vs, depth, &ev.timestamp)
 		case "originalTimestamp":
-			dst = &ev.origTS
+			ev.noteDup(&ev.origTS, "originalTimestamp")
+			i, err = scanInto(d, vs, depth, &ev.origTS)
 		case "integrations":
-			dst = &ev.integrations
+			ev.noteDup(&ev.integrations, "integrations")
+			i, err = scanInto(d, vs, depth, &ev.integrations)
 		case "batch":
-			dst = &ev.batch
+			ev.noteDup(&ev.batch, "batch")
+			i, err = scanInto(d, vs, depth, &ev.batch)
 		default:
 			i, err = scanValue(d, vs, depth)
-		}
-		if dst != nil {
-			ev.noteDup(dst, string(key))
-			i, err = scanInto(d, vs, depth, dst)
 		}
 		if err != nil {
 			return i, err

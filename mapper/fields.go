@@ -95,11 +95,31 @@ func number(x value) ([]byte, bool) {
 
 // finite reports whether the JSON number text n is within the range of a float64: whether
 // it parses without overflowing to ±Inf. (A number too small, 1e-400, is 0: in range.)
-// A number of at most 308 bytes without an exponent is below 1e308, so the common
-// case is decided without parsing.
+// Only a number of more than 308 digits, or with an exponent of three digits or more, can
+// overflow: the common number is decided by looking at its last bytes.
 func finite(n []byte) bool {
-	if len(n) <= 308 && bytes.IndexAny(n, "eE") < 0 {
+	if len(n) <= 4 { // 1e99 at most
 		return true
+	}
+	return finiteLong(n)
+}
+
+func finiteLong(n []byte) bool {
+	j := len(n)
+	for j > 0 && n[j-1]-'0' <= 9 {
+		j--
+	}
+	switch {
+	case j == 0 || (j == 1 && n[0] == '-') || n[j-1] == '.':
+		// digits only, or a fraction: no exponent
+		if len(n) <= 308 {
+			return true
+		}
+	case n[j-1]|0x20 == 'e' || (j >= 2 && n[j-2]|0x20 == 'e'):
+		// an exponent of len(n)-j digits: below 1e200 * 1e99 when it has two
+		if len(n)-j <= 2 && len(n) <= 200 {
+			return true
+		}
 	}
 	_, err := strconv.ParseFloat(string(n), 64)
 	return err == nil

@@ -15,7 +15,10 @@ func (v *view) id(f found, missing Reason, field, what string) ([]byte, *Error) 
 	if !f.present() {
 		return nil, fail(missing, field, "%s is required", what)
 	}
-	b, ok := idText(f.v)
+	b, ok := f.v.text()
+	if f.v.kind == '0' {
+		b, ok = numericID(f.v.raw)
+	}
 	if !ok {
 		if f.v.kind == '0' {
 			return nil, fail(ReasonInvalidID, f.field(), "%s is %.64s, not a whole number of at most %d digits", what, f.v.raw, maxIDDigits)
@@ -48,7 +51,11 @@ func idText(v value) ([]byte, bool) {
 	if v.kind != '0' {
 		return v.text()
 	}
-	n := v.raw
+	return numericID(v.raw)
+}
+
+// numericID is idText for a number.
+func numericID(n []byte) ([]byte, bool) {
 	plain := true
 	for i, c := range n {
 		if c < '0' || c > '9' {

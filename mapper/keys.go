@@ -188,12 +188,39 @@ func slotOf(key []byte) slot {
 	}
 }
 
-// object is an indexed JSON object: its members, for each slot the position (plus one)
-// of the last member with that key, and the slots whose key appears more than once.
+// object is an indexed JSON object: its members, and for each slot the position (plus
+// one) of the last member with that key. repeats is non-zero when a slot's key appears
+// more than once (the positions it replaced, or-ed: no branch per member); dups finds them.
 type object struct {
-	ms  []member
-	at  [nSlots]uint16
-	dup slots
+	ms      []member
+	at      [nSlots]uint16
+	repeats uint16
+}
+
+// dups returns the slots whose key appears more than once.
+func (o *object) dups() (s slots) {
+	if o.repeats == 0 {
+		return s
+	}
+	var seen slots
+	for i := range o.ms {
+		if k := o.ms[i].slot; k != kNone {
+			if seen.has(k) {
+				s.add(k)
+			}
+			seen.add(k)
+		}
+	}
+	return s
+}
+
+// firstDup returns the lowest slot in mask whose key appears more than once.
+func (o *object) firstDup(mask *slots) (slot, bool) {
+	if o.repeats == 0 {
+		return kNone, false
+	}
+	d := o.dups()
+	return d.first(mask)
 }
 
 // slots is a set of slots.
@@ -202,6 +229,8 @@ type slots [2]uint64
 var _ = [1]struct{}{}[(nSlots-1)>>7] // nSlots must fit in slots
 
 func (s *slots) add(k slot) { s[k>>6] |= 1 << (k & 63) }
+
+func (s *slots) has(k slot) bool { return s[k>>6]&(1<<(k&63)) != 0 }
 
 // setOfSlots returns the set of the slots of names.
 func setOfSlots(names ...string) (s slots) {
@@ -245,9 +274,7 @@ func (o *object) get(k slot) value {
 // note records that ms[pos] has key slot k.
 func (o *object) note(k slot, pos int) {
 	if k != kNone && pos < 1<<16-1 {
-		if o.at[k] != 0 {
-			o.dup.add(k)
-		}
+		o.repeats |= o.at[k]
 		o.at[k] = uint16(pos + 1)
 	}
 }
@@ -256,7 +283,7 @@ func (o *object) note(k slot, pos int) {
 func (o *object) index(ms []member) {
 	o.ms = ms
 	o.at = [nSlots]uint16{}
-	o.dup = slots{}
+	o.repeats = 0
 	for j := range ms {
 		o.note(ms[j].slot, j)
 	}
@@ -265,7 +292,7 @@ func (o *object) index(ms []member) {
 // indexObjectAt indexes the validated object at d[i] and returns the index past it.
 func indexObjectAt(o *object, arena *[]member, d []byte, i int) int {
 	o.at = [nSlots]uint16{}
-	o.dup = slots{}
+	o.repeats = 0
 	start := len(*arena)
 	var end int
 	*arena, end = appendMembersAt(*arena, d, i)

@@ -55,8 +55,7 @@ type view struct {
 	ctxTraits *object
 	props     *object
 	integ     []member // integrations.Ometria (or .ometria, .OMETRIA)
-	integKey  string   // which of the spellings
-	integs    []member // integrations
+	integDup  string   // the first repeated key of integrations.Ometria, as a path; "" for none
 	item      object   // the product line being mapped
 	option    object   // the variant option being mapped
 }
@@ -65,11 +64,15 @@ func (m *Mapper) newView(ev *event, acct *Account, rec int) view {
 	v := view{m: m, ev: ev, acct: acct, rm: &acct.mappings[rec]}
 	v.traits, v.ctxTraits, v.props = &ev.traitsO, &ev.ctxTraitsO, &ev.propsO
 	if ev.integrations.kind == '{' {
-		v.integs = m.index(ev.integrations) // one walk, not one per spelling
+		integrations := m.index(ev.integrations) // one walk, not one per spelling
 		for _, name := range [...]string{"Ometria", "ometria", "OMETRIA"} {
-			if o := getName(v.integs, name); o.kind == '{' {
+			if o := getName(integrations, name); o.kind == '{' {
 				v.integ = m.index(o)
-				v.integKey = name
+				if _, ok := repeatedKey(integrations, name); ok {
+					v.integDup = "integrations." + name
+				} else if key, ok := repeatedKey(v.integ, ""); ok {
+					v.integDup = "integrations." + name + "." + key
+				}
 				break
 			}
 		}
@@ -111,14 +114,18 @@ func has(ms []member, key []byte) bool {
 // context.traits one (RudderStack's order), so that the SDK's cached context.traits
 // cannot beat the event's own value.
 func (v *view) trait(keys ...slot) found {
-	for _, k := range keys {
-		if x := v.traits.get(k); x.present() {
-			return found{v: x, src: srcTraits, key: slotNames[k]}
+	if len(v.traits.ms) > 0 {
+		for _, k := range keys {
+			if x := v.traits.get(k); x.present() {
+				return found{v: x, src: srcTraits, key: slotNames[k]}
+			}
 		}
 	}
-	for _, k := range keys {
-		if x := v.ctxTraits.get(k); x.present() {
-			return found{v: x, src: srcCtxTraits, key: slotNames[k]}
+	if len(v.ctxTraits.ms) > 0 {
+		for _, k := range keys {
+			if x := v.ctxTraits.get(k); x.present() {
+				return found{v: x, src: srcCtxTraits, key: slotNames[k]}
+			}
 		}
 	}
 	return found{}

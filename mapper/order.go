@@ -176,7 +176,7 @@ func (v *view) address(in slot, f found) *Error {
 	ms := v.m.index(f.v)
 	for i := range ms {
 		for j := i + 1; j < len(ms); j++ {
-			if string(ms[i].key) == string(ms[j].key) && addressKeys[string(ms[i].key)] {
+			if a, b := ms[i].key, ms[j].key; len(a) == len(b) && len(a) > 0 && a[0] == b[0] && string(a) == string(b) && addressKeys[string(a)] {
 				return duplicate(f.field() + "." + string(ms[i].key))
 			}
 		}
@@ -225,7 +225,7 @@ func (v *view) lineItems(f found) *Error {
 			continue
 		}
 		item.index(ln.ms)
-		if k, ok := item.dup.first(&allSlots); ok {
+		if k, ok := item.firstDup(&allSlots); ok {
 			return duplicate(field() + "." + slotNames[k])
 		}
 		pid := item.get(kProductId)
@@ -310,10 +310,8 @@ func (v *view) variantOptions(f found) *Error {
 		if !more {
 			break
 		}
-		if o.kind == '{' {
-			if k, ok := opt.dup.first(&allSlots); ok {
-				return duplicate(f.field() + "[" + strconv.Itoa(i) + "]." + slotNames[k])
-			}
+		if k, ok := opt.firstDup(&allSlots); o.kind == '{' && ok {
+			return duplicate(f.field() + "[" + strconv.Itoa(i) + "]." + slotNames[k])
 		}
 		parts := [3]value{opt.get(kId), opt.get(kType), opt.get(kLabel)}
 		ok := o.kind == '{'

@@ -11,8 +11,37 @@ package mapper
 
 // appendTimestamp appends s as RFC 3339, or reports false.
 func appendTimestamp(dst, s []byte) ([]byte, bool) {
-	i, sec, frac, ok := localDateTime(s)
-	if !ok || i >= len(s) {
+	if len(s) < 16 || !validDate(s) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') {
+		return dst, false
+	}
+	h, ok1 := num2(s[11:])
+	mi, ok2 := num2(s[14:])
+	if !ok1 || !ok2 || s[13] != ':' || h > 23 || mi > 59 {
+		return dst, false
+	}
+	i := 16
+	sec := []byte("00")
+	var frac []byte
+	if i < len(s) && s[i] == ':' {
+		se, ok := num2(s[i+1:])
+		if !ok || se > 59 {
+			return dst, false
+		}
+		sec = s[i+1 : i+3]
+		i += 3
+		if i < len(s) && (s[i] == '.' || s[i] == ',') {
+			j := i + 1
+			for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+				j++
+			}
+			if j == i+1 {
+				return dst, false
+			}
+			frac = s[i+1 : min(j, i+10)]
+			i = j
+		}
+	}
+	if i >= len(s) {
 		return dst, false // no offset
 	}
 	var off [6]byte
@@ -58,42 +87,6 @@ func appendTimestamp(dst, s []byte) ([]byte, bool) {
 	return append(dst, off[:]...), true
 }
 
-// localDateTime reads the date and time of day of an ISO-8601 date-time,
-// YYYY-MM-DD('T'|'t'|' ')hh:mm[:ss[(.|,)fraction]], and returns the index past them (where
-// the offset begins), the seconds ("00" when not given) and the fraction digits (at most nine).
-func localDateTime(s []byte) (i int, sec, frac []byte, ok bool) {
-	if len(s) < 16 || !validDate(s) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') {
-		return 0, nil, nil, false
-	}
-	h, ok1 := num2(s[11:])
-	mi, ok2 := num2(s[14:])
-	if !ok1 || !ok2 || s[13] != ':' || h > 23 || mi > 59 {
-		return 0, nil, nil, false
-	}
-	i = 16
-	sec = []byte("00")
-	if i < len(s) && s[i] == ':' {
-		se, ok := num2(s[i+1:])
-		if !ok || se > 59 {
-			return 0, nil, nil, false
-		}
-		sec = s[i+1 : i+3]
-		i += 3
-		if i < len(s) && (s[i] == '.' || s[i] == ',') {
-			j := i + 1
-			for j < len(s) && s[j] >= '0' && s[j] <= '9' {
-				j++
-			}
-			if j == i+1 {
-				return 0, nil, nil, false
-			}
-			frac = s[i+1 : min(j, i+10)]
-			i = j
-		}
-	}
-	return i, sec, frac, true
-}
-
 // appendDate appends the YYYY-MM-DD of a date or of an ISO-8601 date-time, with an
 // offset or without one: the date is the one written (a birthday is a date, not an
 // instant, so a date-time without an offset still gives it, and one with an offset is
@@ -102,8 +95,14 @@ func appendDate(dst, s []byte) ([]byte, bool) {
 	if len(s) == 10 && validDate(s) {
 		return append(dst, s...), true
 	}
-	if i, _, _, ok := localDateTime(s); ok {
-		if _, withOffset := appendTimestamp(nil, s); i == len(s) || withOffset {
+	var out [40]byte // an RFC 3339 date-time, with nine fraction digits and an offset, has 35 bytes
+	if _, ok := appendTimestamp(out[:0], s); ok {
+		return append(dst, s[:10]...), true
+	}
+	// Without an offset: the same date-time with one.
+	if n := len(s); n >= 16 && n < 40 && s[n-1]-'0' <= 9 {
+		var z [40]byte
+		if _, ok := appendTimestamp(out[:0], append(append(z[:0], s...), 'Z')); ok {
 			return append(dst, s[:10]...), true
 		}
 	}

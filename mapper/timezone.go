@@ -2,6 +2,7 @@ package mapper
 
 import (
 	"bytes"
+	"cmp"
 	"strings"
 )
 
@@ -12,12 +13,16 @@ import (
 // database first when there is one, whose files (right/..., posixrules, localtime)
 // differ from machine to machine, and costs microseconds a call.
 
-// tzNames maps each name, lower-cased, to its spelling in the database.
+// tzNames maps each name lower-cased to its spelling in the database, and each name as
+// spelt there to "": a name given as spelt there is found, and written as it is, by one lookup.
 var tzNames = func() map[string]string {
 	names := strings.Split(tzNameList, "\n")
-	m := make(map[string]string, len(names))
+	m := make(map[string]string, 2*len(names))
 	for _, n := range names {
 		m[strings.ToLower(n)] = n
+	}
+	for _, n := range names {
+		m[n] = ""
 	}
 	return m
 }()
@@ -32,13 +37,26 @@ func (m *Mapper) timezoneName(b []byte) (string, bool) {
 	if len(b) == 0 || len(b) > maxTZLen {
 		return "", false
 	}
-	name, ok := tzNames[string(m.lower(b))]
-	return name, ok
+	if name, ok := tzNames[string(b)]; ok {
+		return cmp.Or(name, string(b)), true
+	}
+	lower := m.lower(b)
+	name, ok := tzNames[string(lower)]
+	return cmp.Or(name, string(lower)), ok // "": the name is its own lower case
 }
 
 // timezone writes timezone, or leaves a name that is not a time zone's out with a warning.
 func (v *view) timezone(f found) {
-	if b, ok := f.v.text(); ok && f.v.kind == '"' {
+	if f.v.kind != '"' {
+		v.m.warn(WarnInvalidValue, f.field())
+		return
+	}
+	if name, ok := tzNames[string(f.v.contents())]; ok && name == "" { // as spelt there
+		v.m.w.key("timezone")
+		v.m.w.raw(f.v)
+		return
+	}
+	if b, ok := f.v.text(); ok {
 		if name, ok := v.m.timezoneName(b); ok {
 			v.m.w.key("timezone")
 			v.m.w.str(name)
