@@ -17,6 +17,7 @@ func TestMapAllocs(t *testing.T) {
 		"contact":      identify(`"firstName":"Ada","phone":"+447911123456","plan":"gold"`, `"context":{"timezone":"Europe/London"}`),
 		"order":        order(`"products":[{"product_id":"p1","quantity":2,"price":5},{"product_id":"p2","quantity":1,"price":3}]`),
 		"custom event": track("Product Viewed", `"sku":"s1","price":3`),
+		"product":      track("Product Updated", `"product_id":"p1","name":"Scarf","price":3,"brand":"Acme","listings":[{"store":"uk","price":4}],"stock":2`),
 	} {
 		var m Mapper
 		raw := []byte(in)

@@ -80,6 +80,27 @@ const (
 	kProperties                 // properties
 	kType                       // type
 	kLabel                      // label
+	kTitle                      // title
+	kSpecialPrice               // special_price
+	kSalePrice                  // sale_price
+	kSpecialPriceDtFrom         // special_price_dt_from
+	kSpecialPriceDtTo           // special_price_dt_to
+	kSalePriceFrom              // sale_price_from
+	kSalePriceTo                // sale_price_to
+	kUrl                        // url
+	kImageUrl                   // image_url
+	kIsVariant                  // is_variant
+	kVariant                    // variant
+	kParentId                   // parent_id
+	kIsActive                   // is_active
+	kIsInStock                  // is_in_stock
+	kInStock                    // in_stock
+	kStock                      // stock
+	kAttributes                 // attributes
+	kBrand                      // brand
+	kCategory                   // category
+	kStores                     // stores
+	kListings                   // listings
 	nSlots
 )
 
@@ -155,10 +176,31 @@ var slotNames = [nSlots]string{
 	kProperties:            "properties",
 	kType:                  "type",
 	kLabel:                 "label",
+	kTitle:                 "title",
+	kSpecialPrice:          "special_price",
+	kSalePrice:             "sale_price",
+	kSpecialPriceDtFrom:    "special_price_dt_from",
+	kSpecialPriceDtTo:      "special_price_dt_to",
+	kSalePriceFrom:         "sale_price_from",
+	kSalePriceTo:           "sale_price_to",
+	kUrl:                   "url",
+	kImageUrl:              "image_url",
+	kIsVariant:             "is_variant",
+	kVariant:               "variant",
+	kParentId:              "parent_id",
+	kIsActive:              "is_active",
+	kIsInStock:             "is_in_stock",
+	kInStock:               "in_stock",
+	kStock:                 "stock",
+	kAttributes:            "attributes",
+	kBrand:                 "brand",
+	kCategory:              "category",
+	kStores:                "stores",
+	kListings:              "listings",
 }
 
 // slotTable is an open-addressing hash table of the slot names: classifying a key costs a
-// hash of three bytes and one comparison, where a switch over 70 names costs seven.
+// hash of three bytes and one comparison, where a switch over 90 names costs seven.
 var slotTable = func() (t [512]slot) {
 	for k := kNone + 1; k < nSlots; k++ {
 		h := slotHash([]byte(slotNames[k]))

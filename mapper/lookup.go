@@ -56,8 +56,6 @@ type view struct {
 	props     *object
 	integ     []member // integrations.Ometria (or .ometria, .OMETRIA)
 	integDup  string   // the first repeated key of integrations.Ometria, as a path; "" for none
-	item      object   // the product line being mapped
-	option    object   // the variant option being mapped
 }
 
 func (m *Mapper) newView(ev *event, acct *Account, rec int) view {

@@ -109,6 +109,7 @@ func (m *Mapper) mapEvent(index int, ev *event, acct *Account) {
 	}
 	var rec Record
 	var err *Error
+	var tr trackRule
 	t, _ := ev.typ.text()
 	switch {
 	case equalFold(t, "identify"):
@@ -121,13 +122,15 @@ func (m *Mapper) mapEvent(index int, ev *event, acct *Account) {
 			break
 		}
 		lower := m.lower(name)
-		if acct.skip[string(lower)] {
+		switch tr = acct.tracks[string(lower)]; tr.kind {
+		case trackSkip:
 			m.skip(index, ev.raw, SkipFilteredEvent)
 			return
-		}
-		if status, isOrder := acct.orderStatus[string(lower)]; isOrder {
-			rec, err = m.order(ev, acct, status)
-		} else {
+		case trackOrder:
+			rec, err = m.order(ev, acct, tr.status)
+		case trackProduct, trackProductDelete:
+			rec, err = m.product(ev, acct, tr.kind == trackProductDelete)
+		default:
 			rec, err = m.customEvent(ev, acct, name, lower)
 		}
 	default:
@@ -147,6 +150,9 @@ func (m *Mapper) mapEvent(index int, ev *event, acct *Account) {
 		return
 	}
 	m.add(Outcome{Kind: Mapped, Index: index, Event: ev.raw, Record: rec})
+	if acct.derived != nil && (tr.kind == trackProductView || tr.kind == trackOrder && tr.status != statusCancelled) {
+		m.deriveProducts(index, ev, acct, tr.kind == trackOrder)
+	}
 }
 
 // lower returns b lower-cased (ASCII fast path, full Unicode otherwise) in scratch space.

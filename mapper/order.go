@@ -217,7 +217,7 @@ func (v *view) lineItems(f found) *Error {
 	w := &v.m.w
 	w.key("lineitems")
 	w.openArray()
-	item := &v.item
+	item := &v.m.item
 	for i, ln := range v.ev.lines { // the elements of f, collected while validating
 		field := func() string { return "properties.products[" + strconv.Itoa(i) + "]" }
 		if ln.val.kind != '{' {
@@ -303,15 +303,15 @@ func (v *view) variantOptions(f found) *Error {
 	w := &v.m.w
 	w.key("variant_options")
 	w.openArray()
-	opt := &v.option
+	opt := &v.m.option
 	options := elementsOf(f.v.raw)
 	for i := 0; ; i++ {
 		o, more := options.next(opt, &v.m.a.members)
 		if !more {
 			break
 		}
-		if k, ok := opt.firstDup(&allSlots); o.kind == '{' && ok {
-			return duplicate(f.field() + "[" + strconv.Itoa(i) + "]." + slotNames[k])
+		if k, ok := opt.firstDup(&tripleKeys); o.kind == '{' && ok {
+			return duplicate(elementField(f, i) + "." + slotNames[k])
 		}
 		parts := [3]value{opt.get(kId), opt.get(kType), opt.get(kLabel)}
 		ok := o.kind == '{'
@@ -321,7 +321,7 @@ func (v *view) variantOptions(f found) *Error {
 			}
 		}
 		if !ok {
-			v.m.warn(WarnVariantOptionDropped, f.field()+"["+strconv.Itoa(i)+"]")
+			v.m.warn(WarnVariantOptionDropped, elementField(f, i))
 			continue
 		}
 		w.open()
