@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/kafka-ometria/kafka-ometria/mapper"
@@ -42,6 +43,13 @@ type Account struct {
 	EventTypeCase string `yaml:"event_type_case"` // lower (default) or keep
 	// OrderEvents extends the built-in table of order event names: event name -> status.
 	OrderEvents map[string]string `yaml:"order_events,omitempty"`
+	// ProductEvents extends the built-in list of product event names (product created,
+	// product updated, product deleted): track events whose properties describe a product.
+	ProductEvents []string `yaml:"product_events,omitempty"`
+	// DeriveProducts makes products from orders' line items and product viewed events too,
+	// each at most once every DeriveProductsInterval (default 24h). Default false.
+	DeriveProducts         bool          `yaml:"derive_products"`
+	DeriveProductsInterval time.Duration `yaml:"derive_products_interval"`
 	// SkipEvents are track event names that are skipped.
 	SkipEvents []string `yaml:"skip_events,omitempty"`
 	// Unsupported is what becomes of page, screen, group and alias events: skip (default) or dead_letter.
@@ -53,7 +61,7 @@ type Account struct {
 type FieldMapping struct {
 	From   string `yaml:"from"`
 	To     string `yaml:"to"`
-	Record string `yaml:"record"` // contact (default), order or custom_event
+	Record string `yaml:"record"` // contact (default), order, custom_event or product
 }
 
 func (a *Account) applyDefaults(present map[string]int, path string) {
@@ -72,6 +80,9 @@ func (a *Account) applyDefaults(present map[string]int, path string) {
 	}
 	if a.Unsupported == "" {
 		a.Unsupported = UnsupportedSkip
+	}
+	if a.DeriveProductsInterval == 0 && present[path+".derive_products_interval"] == 0 {
+		a.DeriveProductsInterval = mapper.DefaultDeriveProductsInterval
 	}
 	for i := range a.FieldMappings {
 		if a.FieldMappings[i].Record == "" {
@@ -92,8 +103,13 @@ func (a *Account) Settings(name string) mapper.Settings {
 		AllowPIIInIDs:         a.PIICheck != nil && !*a.PIICheck,
 		KeepEventCase:         a.EventTypeCase == EventTypeKeep,
 		OrderEvents:           a.OrderEvents,
+		ProductEvents:         a.ProductEvents,
+		DeriveProducts:        a.DeriveProducts,
 		SkipEvents:            a.SkipEvents,
 		DeadLetterUnsupported: a.Unsupported == UnsupportedDeadLetter,
+	}
+	if a.DeriveProducts {
+		s.DeriveProductsInterval = a.DeriveProductsInterval
 	}
 	for _, fm := range a.FieldMappings {
 		s.FieldMappings = append(s.FieldMappings, mapper.FieldMapping{From: fm.From, To: fm.To, Record: fm.Record})
@@ -162,6 +178,9 @@ func (c *Config) validateAccounts(p *problems) {
 		}
 		if a.Unsupported != UnsupportedSkip && a.Unsupported != UnsupportedDeadLetter {
 			p.add(path+".unsupported", "%q is not %s or %s", a.Unsupported, UnsupportedSkip, UnsupportedDeadLetter)
+		}
+		if a.DeriveProductsInterval <= 0 {
+			p.add(path+".derive_products_interval", "must be a duration > 0, got %v", a.DeriveProductsInterval)
 		}
 		compileAccount(p, name, a)
 	}

@@ -49,6 +49,8 @@ func TestParseDefaults(t *testing.T) {
 			PIICheck:       &tru,
 			EventTypeCase:  EventTypeLower,
 			Unsupported:    UnsupportedSkip,
+
+			DeriveProductsInterval: mapper.DefaultDeriveProductsInterval,
 		}},
 	}
 	if !reflect.DeepEqual(c, want) {
@@ -66,7 +68,7 @@ func TestParseDefaults(t *testing.T) {
 		t.Errorf("retry defaults %+v, DefaultRetry() %+v", c.Retry, DefaultRetry())
 	}
 	s := c.Accounts["acme"].Settings("acme")
-	if s.Name != "acme" || s.AllowPIIInIDs || s.KeepEventCase || s.DeadLetterUnsupported {
+	if s.Name != "acme" || s.AllowPIIInIDs || s.KeepEventCase || s.DeadLetterUnsupported || s.DeriveProducts || s.DeriveProductsInterval != 0 {
 		t.Errorf("default settings = %+v", s)
 	}
 }
@@ -103,11 +105,15 @@ accounts:
     pii_check: false
     event_type_case: keep
     order_events: {"order refunded": refunded}
+    product_events: ["catalog item changed"]
+    derive_products: true
+    derive_products_interval: 6h
     skip_events: ["page viewed"]
     unsupported: dead_letter
     field_mappings:
       - {from: traits.loyalty.tier, to: loyalty_tier}
       - {from: properties.store_code, to: store, record: order}
+      - {from: properties.item.code, to: id, record: product}
   beta:
     api_key_file: /run/beta
 `
@@ -135,11 +141,13 @@ func TestParseFull(t *testing.T) {
 				APIKeyEnv: "KEY_ACME", RateLimit: 2.5, MarketingOptin: mapper.OptedIn,
 				SMSAllowMarketing: true, SMSAllowTransactional: true, Collection: "shop",
 				PhoneRegion: "gb", PIICheck: &fals, EventTypeCase: EventTypeKeep,
-				OrderEvents: map[string]string{"order refunded": "refunded"},
-				SkipEvents:  []string{"page viewed"}, Unsupported: UnsupportedDeadLetter,
+				OrderEvents:   map[string]string{"order refunded": "refunded"},
+				ProductEvents: []string{"catalog item changed"}, DeriveProducts: true, DeriveProductsInterval: 6 * time.Hour,
+				SkipEvents: []string{"page viewed"}, Unsupported: UnsupportedDeadLetter,
 				FieldMappings: []FieldMapping{
 					{From: "traits.loyalty.tier", To: "loyalty_tier", Record: "contact"},
 					{From: "properties.store_code", To: "store", Record: "order"},
+					{From: "properties.item.code", To: "id", Record: "product"},
 				},
 			},
 			"beta": c.Accounts["beta"], // defaults: checked by TestParseDefaults
@@ -157,10 +165,12 @@ func TestParseFull(t *testing.T) {
 		Name: "acme", MarketingOptin: mapper.OptedIn, SMSAllowMarketing: true, SMSAllowTransactional: true,
 		Collection: "shop", PhoneRegion: "gb", AllowPIIInIDs: true, KeepEventCase: true,
 		OrderEvents: map[string]string{"order refunded": "refunded"}, SkipEvents: []string{"page viewed"},
+		ProductEvents: []string{"catalog item changed"}, DeriveProducts: true, DeriveProductsInterval: 6 * time.Hour,
 		DeadLetterUnsupported: true,
 		FieldMappings: []mapper.FieldMapping{
 			{From: "traits.loyalty.tier", To: "loyalty_tier", Record: "contact"},
 			{From: "properties.store_code", To: "store", Record: "order"},
+			{From: "properties.item.code", To: "id", Record: "product"},
 		},
 	}
 	if !reflect.DeepEqual(s, wantS) {

@@ -114,6 +114,9 @@ func TestValidationErrors(t *testing.T) {
 		{"bad optin", []edit{acme("YES", "marketing_optin")}, []string{`accounts.acme.marketing_optin: "YES" is not one of`}},
 		{"bad collection", []edit{acme("a b", "collection")}, []string{`accounts.acme.collection: "a b" contains whitespace`}},
 		{"bad skip event", []edit{acme([]string{"ok", " "}, "skip_events")}, []string{"accounts.acme.skip_events[1]: an empty event name"}},
+		{"bad product event", []edit{acme([]string{"order completed"}, "product_events")}, []string{`accounts.acme.product_events[0]: "order completed" is an order event`}},
+		{"zero derive interval", []edit{acme("0s", "derive_products_interval")}, []string{"accounts.acme.derive_products_interval: must be a duration > 0, got 0s"}},
+		{"negative derive interval", []edit{acme("-1h", "derive_products_interval")}, []string{"accounts.acme.derive_products_interval: must be a duration > 0, got -1h0m0s"}},
 		{"bad field mappings", []edit{acme([]any{
 			map[string]any{"from": "traits.a", "to": "a"},
 			map[string]any{"from": "traits.b", "to": "b"},

@@ -57,7 +57,7 @@ func Run(ctx context.Context, o Options, out, progress io.Writer) error {
 	fmt.Fprintf(&yaml, "ometria: {base_url: %q}\naccounts:\n", emu.URL())
 	for _, a := range accounts {
 		emuAccts = append(emuAccts, ometriatest.Account{Name: a.name, Key: "demo-key-" + a.name, RateLimit: a.rate})
-		fmt.Fprintf(&yaml, "  %s: {api_key_env: DEMO_KEY, rate_limit: %v, phone_region: GB}\n", a.name, a.rate)
+		fmt.Fprintf(&yaml, "  %s: {api_key_env: DEMO_KEY, rate_limit: %v, phone_region: GB, derive_products: %v}\n", a.name, a.rate, a.deriveProducts)
 	}
 	for _, a := range emuAccts {
 		emu.AddAccount(a)

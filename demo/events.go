@@ -9,27 +9,54 @@ import (
 	"github.com/segmentio/kafka-go"
 )
 
-// Accounts of the demo, and the requests per second Ometria allows each.
+// Accounts of the demo, the requests per second Ometria allows each, and whether it
+// derives products from orders and product views (gamma: as a shop without a catalogue
+// feed would; its catalogue events are there too).
 var accounts = []struct {
-	name string
-	rate float64
-}{{"acme", 4}, {"beta", 4}, {"gamma", 8}}
+	name           string
+	rate           float64
+	deriveProducts bool
+}{{"acme", 4, false}, {"beta", 4, false}, {"gamma", 8, true}}
 
 var (
 	firstNames = []string{"Ada", "Grace", "Alan", "Katherine", "Edsger", "Barbara", "Linus", "Margaret", "Dennis", "Radia"}
 	lastNames  = []string{"Lovelace", "Hopper", "Turing", "Johnson", "Dijkstra", "Liskov", "Torvalds", "Hamilton", "Ritchie", "Perlman"}
 	products   = []string{"P100", "P200", "P300", "P400", "P500"}
+	names      = []string{"Linen Shirt", "Wool Scarf", "Felt Hat", "Canvas Tote", "Leather Belt"}
 	customs    = []string{"Product Viewed", "Product Added", "Checkout Started", "Wishlist Product Added", "Newsletter Signup"}
 )
 
-// events makes n sample events: identify, custom events and orders for the demo
-// accounts (named by the ometria-account header, or none: the topic's route), a few page
-// views (skipped) and a few bad events (dead-lettered), in a fixed pseudo-random order.
+// events makes n sample events: the catalogue of each demo account first (a product
+// created event for each of its products), then identify, custom events, orders, product
+// stock and price updates for the demo accounts (named by the ometria-account header, or
+// none: the topic's route), a few page views (skipped) and a few bad events
+// (dead-lettered), in a fixed pseudo-random order. The catalogue events of an account share
+// a key, so that they stay in order: a stock update reaches Ometria after its product.
 func events(n int, topic string) []kafka.Message {
 	r := rand.New(rand.NewPCG(7, 11))
 	base := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
 	msgs := make([]kafka.Message, 0, n)
-	for i := 0; i < n; i++ {
+	catalogue := func(acct string, ev map[string]any) kafka.Message {
+		value, _ := json.Marshal(ev)
+		m := kafka.Message{Topic: topic, Key: []byte("catalogue-" + acct), Value: value}
+		if acct != accounts[0].name {
+			m.Headers = []kafka.Header{{Key: "ometria-account", Value: []byte(acct)}}
+		}
+		return m
+	}
+	for _, a := range accounts {
+		for p, id := range products {
+			if len(msgs) == n {
+				return msgs
+			}
+			msgs = append(msgs, catalogue(a.name, map[string]any{"type": "track", "event": "Product Created", "messageId": fmt.Sprint("cat-", a.name, "-", id),
+				"timestamp": base.Format(time.RFC3339), "anonymousId": "catalogue",
+				"properties": map[string]any{"product_id": id, "sku": id, "name": names[p], "price": 19.5 + float64(p), "currency": "GBP",
+					"url": "https://shop.example.com/p/" + id, "image_url": "https://cdn.example.com/" + id + ".jpg",
+					"brand": "Acme", "category": "Clothing", "stock": 10 + p}}))
+		}
+	}
+	for i := len(msgs); i < n; i++ {
 		acct := accounts[r.IntN(len(accounts))].name
 		user := r.IntN(300)
 		first, last := firstNames[user%len(firstNames)], lastNames[(user/len(firstNames))%len(lastNames)]
@@ -42,15 +69,26 @@ func events(n int, topic string) []kafka.Message {
 				"traits": map[string]any{"listingId": fmt.Sprint("l", user), "email": email, "name": first + " " + last,
 					"phone": fmt.Sprintf("07911 %06d", 100000+user), "plan": []string{"free", "club", "gold"}[user%3]}}
 		case k < 75:
+			p := r.IntN(len(products))
 			ev = map[string]any{"type": "track", "event": customs[r.IntN(len(customs))], "userId": fmt.Sprint("u", user),
 				"messageId": fmt.Sprint("m", i), "timestamp": ts, "context": map[string]any{"traits": map[string]any{"email": email}},
-				"properties": map[string]any{"sku": products[r.IntN(len(products))], "value": r.IntN(200)}}
-		case k < 95:
+				"properties": map[string]any{"product_id": products[p], "sku": products[p], "name": names[p], "value": r.IntN(200)}}
+		case k < 92:
 			qty := 1 + r.IntN(3)
+			p := r.IntN(len(products))
 			ev = map[string]any{"type": "track", "event": "Order Completed", "userId": fmt.Sprint("u", user),
 				"messageId": fmt.Sprint("m", i), "timestamp": ts, "context": map[string]any{"traits": map[string]any{"email": email}},
 				"properties": map[string]any{"order_id": fmt.Sprint("o", i), "total": 19.5 * float64(qty), "currency": "GBP",
-					"products": []any{map[string]any{"product_id": products[r.IntN(len(products))], "quantity": qty, "price": 19.5}}}}
+					"products": []any{map[string]any{"product_id": products[p], "name": names[p], "quantity": qty, "price": 19.5}}}}
+		case k < 95:
+			// A stock change or a sale price: a partial product, merged into the catalogue's.
+			props := map[string]any{"product_id": products[r.IntN(len(products))], "stock": r.IntN(3)}
+			if r.IntN(2) == 0 {
+				props = map[string]any{"product_id": props["product_id"], "sale_price": 15, "currency": "GBP"}
+			}
+			msgs = append(msgs, catalogue(acct, map[string]any{"type": "track", "event": "Product Updated", "messageId": fmt.Sprint("m", i),
+				"timestamp": ts, "anonymousId": "catalogue", "properties": props}))
+			continue
 		case k < 97:
 			ev = map[string]any{"type": "page", "name": "Home", "userId": fmt.Sprint("u", user)}
 		default:

@@ -20,14 +20,21 @@ func summarize(ctx context.Context, out io.Writer, emu *ometriatest.Server, mon 
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(out, "\nDone in %.1f s.\n\nRecords at Ometria (the emulator), by account and type:\n", took.Seconds())
 	types := mapper.Types()
-	fmt.Fprintf(tw, "account\t%s\t%s\t%s\trequests\tmost in one second\trate limit\t\n", types[0], types[1], types[2])
+	fmt.Fprint(tw, "account\t")
+	for _, t := range types {
+		fmt.Fprintf(tw, "%s\t", t)
+	}
+	fmt.Fprint(tw, "requests\tmost in one second\trate limit\t\n")
 	for _, a := range accounts {
 		n := map[string]int{}
 		for _, r := range emu.Records(a.name) {
 			n[r.Type]++
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%g/s\t\n", a.name, n[types[0]], n[types[1]], n[types[2]],
-			emu.RequestCount(a.name), emu.MaxRequestsPerSecond(a.name), a.rate)
+		fmt.Fprintf(tw, "%s\t", a.name)
+		for _, t := range types {
+			fmt.Fprintf(tw, "%d\t", n[t])
+		}
+		fmt.Fprintf(tw, "%d\t%d\t%g/s\t\n", emu.RequestCount(a.name), emu.MaxRequestsPerSecond(a.name), a.rate)
 	}
 	tw.Flush()
 

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Marketing opt-in values Ometria accepts.
@@ -40,6 +41,20 @@ type Settings struct {
 	// event name (matched trimmed and case-insensitively) to order status. A status of
 	// "cancelled" makes a cancelling partial order.
 	OrderEvents map[string]string
+	// ProductEvents extends the built-in list of track event names whose properties
+	// describe a product, which become product records: product created, product updated
+	// (and product deleted, which deactivates the product). Matched trimmed and
+	// case-insensitively; an order event cannot be one.
+	ProductEvents []string
+	// DeriveProducts also makes a product record from what orders (their line items) and
+	// product viewed events carry, for shops without a catalogue feed: each product at most
+	// once every DeriveProductsInterval, pushed with "@merge": true. Default false.
+	DeriveProducts bool
+	// DeriveProductsInterval is how often a product may be derived again. Optional; the
+	// default is 24 hours (DefaultDeriveProductsInterval).
+	DeriveProductsInterval time.Duration
+	// Now is the clock of DeriveProducts. Optional; the default is time.Now. For tests.
+	Now func() time.Time
 	// SkipEvents are track event names (matched trimmed and case-insensitively) that are skipped.
 	SkipEvents []string
 	// DeadLetterUnsupported dead-letters page, screen, group and alias events instead of skipping them.
@@ -47,6 +62,9 @@ type Settings struct {
 	// FieldMappings map any JSON path of the event to a record field; they win over the built-in table.
 	FieldMappings []FieldMapping
 }
+
+// DefaultDeriveProductsInterval is the default Settings.DeriveProductsInterval.
+const DefaultDeriveProductsInterval = 24 * time.Hour
 
 // FieldMapping maps a JSON path of the event to a field of the record.
 type FieldMapping struct {
@@ -57,7 +75,8 @@ type FieldMapping struct {
 	// (normalised like the table's value); any other name, or "properties.NAME", lands under
 	// properties. Required.
 	To string
-	// Record is the record type the mapping applies to: contact (the default), order or custom_event.
+	// Record is the record type the mapping applies to: contact (the default), order,
+	// custom_event or product.
 	Record string
 }
 
@@ -71,7 +90,9 @@ func (e *SettingError) Error() string { return e.Field + ": " + e.Msg }
 
 // Account is a compiled Settings, safe for concurrent use by many Mappers. Its settings
 // are immutable; it also holds the account's cache of normalised phone numbers (the
-// phoneCacheSize most recently seen), shared by every Mapper that maps the account.
+// phoneCacheSize most recently seen) and, when it derives products, its memory of the
+// products it derived (the productMemorySize most recent), both shared by every Mapper
+// that maps the account.
 type Account struct {
 	name          string
 	optin         string
@@ -81,12 +102,29 @@ type Account struct {
 	phoneRegion   string
 	piiCheck      bool
 	keepCase      bool
-	orderStatus   map[string]string // lower-cased event name -> status
-	skip          map[string]bool   // lower-cased event name
+	tracks        map[string]trackRule // lower-cased track event name -> what it becomes; absent: a custom event
 	deadLetterUns bool
-	mappings      [3]recordMappings // by record type
+	mappings      [nRecordTypes]recordMappings // by record type
 	phones        phoneCache
+	derived       *productMemory // nil: products are not derived
 }
+
+// trackRule is what a track event becomes, by its name.
+type trackRule struct {
+	kind   trackKind
+	status string // an order's
+}
+
+type trackKind uint8
+
+const (
+	trackCustomEvent   trackKind = iota
+	trackSkip                    // skip_events
+	trackOrder                   // an order with status
+	trackProduct                 // a product record from the properties
+	trackProductDelete           // a partial product that deactivates it
+	trackProductView             // a custom event, and a product derived from it
+)
 
 // Name is the account's name.
 func (a *Account) Name() string { return a.name }
@@ -105,10 +143,10 @@ func NewAccount(s Settings) (*Account, error) {
 		collection:    s.Collection,
 		piiCheck:      !s.AllowPIIInIDs,
 		keepCase:      s.KeepEventCase,
-		orderStatus:   map[string]string{},
-		skip:          map[string]bool{},
+		tracks:        map[string]trackRule{},
 		deadLetterUns: s.DeadLetterUnsupported,
 	}
+	orderStatus := map[string]string{} // lower-cased event name -> status
 	if s.Name == "" {
 		bad("name", "required")
 	}
@@ -130,7 +168,7 @@ func NewAccount(s Settings) (*Account, error) {
 		a.phoneRegion = r
 	}
 	for k, v := range builtinOrderEvents {
-		a.orderStatus[k] = v
+		orderStatus[k] = v
 	}
 	spelt := map[string]string{} // lower-cased name -> the first spelling, to catch "Order X" and "order x"
 	for _, name := range slices.Sorted(maps.Keys(s.OrderEvents)) {
@@ -142,12 +180,34 @@ func NewAccount(s Settings) (*Account, error) {
 			bad("order_events", "an empty event name")
 		case st == "" || strings.ContainsAny(st, "\"\\"):
 			bad("order_events."+name, "%q is not an order status", status)
-		case spelt[key] != "" && a.orderStatus[key] != st:
+		case spelt[key] != "" && orderStatus[key] != st:
 			bad("order_events."+name, "%q is the same event as %q (names are matched ignoring case and outer spaces), with another status", name, spelt[key])
 		default:
 			spelt[key] = cmp.Or(spelt[key], name)
-			a.orderStatus[key] = st
+			orderStatus[key] = st
 		}
+	}
+	// One table of track event names, looked up once an event: skip_events win over
+	// order events, which win over product events (an account's cannot name an order event).
+	if s.DeriveProducts {
+		a.tracks[productViewed] = trackRule{kind: trackProductView}
+	}
+	for k, v := range builtinProductEvents {
+		a.tracks[k] = trackRule{kind: v}
+	}
+	for i, name := range s.ProductEvents {
+		key := strings.ToLower(strings.TrimSpace(name))
+		switch {
+		case key == "":
+			bad(fmt.Sprintf("product_events[%d]", i), "an empty event name")
+		case orderStatus[key] != "":
+			bad(fmt.Sprintf("product_events[%d]", i), "%q is an order event", name)
+		default:
+			a.tracks[key] = trackRule{kind: trackProduct}
+		}
+	}
+	for k, st := range orderStatus {
+		a.tracks[k] = trackRule{kind: trackOrder, status: st}
 	}
 	for i, name := range s.SkipEvents {
 		key := strings.ToLower(strings.TrimSpace(name))
@@ -155,7 +215,10 @@ func NewAccount(s Settings) (*Account, error) {
 			bad(fmt.Sprintf("skip_events[%d]", i), "an empty event name")
 			continue
 		}
-		a.skip[key] = true
+		a.tracks[key] = trackRule{kind: trackSkip}
+	}
+	if s.DeriveProductsInterval < 0 {
+		bad("derive_products_interval", "must not be negative, got %v", s.DeriveProductsInterval)
 	}
 	for i, fm := range s.FieldMappings {
 		if err := a.addMapping(fm); err != nil {
@@ -166,6 +229,9 @@ func NewAccount(s Settings) (*Account, error) {
 		return nil, errors.Join(errs...)
 	}
 	a.phones = newPhoneCache(a.phoneRegion)
+	if s.DeriveProducts {
+		a.derived = newProductMemory(cmp.Or(s.DeriveProductsInterval, DefaultDeriveProductsInterval), s.Now)
+	}
 	return a, nil
 }
 
@@ -182,6 +248,17 @@ var builtinOrderEvents = map[string]string{
 }
 
 const statusCancelled = "cancelled"
+
+// builtinProductEvents are the track events whose properties describe a product, named in
+// the e-commerce spec's "Object Action" style as a catalogue feed sends them.
+var builtinProductEvents = map[string]trackKind{
+	"product created": trackProduct,
+	"product updated": trackProduct,
+	"product deleted": trackProductDelete,
+}
+
+// productViewed is the e-commerce spec's product view, which products are derived from.
+const productViewed = "product viewed"
 
 // normalizeOptin reads a marketing_optin value: trimmed, any case, and RudderStack's
 // misspelling EXPLICITYLY_OPTEDOUT read as opted out.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestNewAccountValidation(t *testing.T) {
@@ -13,8 +14,10 @@ func TestNewAccountValidation(t *testing.T) {
 		Collection:     "a b",
 		OrderEvents:    map[string]string{"": "x", "Refund": " ", "Order Held": "held", "order held ": "pending", "ORDER HELD": "held"},
 		SkipEvents:     []string{"ok", " "},
+		ProductEvents:  []string{"catalog item changed", "", " Order Completed "},
+		DeriveProducts: true, DeriveProductsInterval: -time.Second,
 		FieldMappings: []FieldMapping{
-			{From: "traits.a", To: "a", Record: "product"},
+			{From: "traits.a", To: "a", Record: "profile"},
 			{From: "", To: "a"},
 			{From: "traits..a", To: "a"},
 			{From: "traits.a", To: ""},
@@ -35,8 +38,11 @@ func TestNewAccountValidation(t *testing.T) {
 		`order_events.Refund: " " is not an order status`,
 		// Sorted, "ORDER HELD" comes first; "Order Held" agrees with it, "order held " does not.
 		`order_events.order held : "order held " is the same event as "ORDER HELD" (names are matched ignoring case and outer spaces), with another status`,
+		"product_events[1]: an empty event name",
+		`product_events[2]: " Order Completed " is an order event`,
 		"skip_events[1]: an empty event name",
-		`field_mappings[0].record: "product" is not contact, order or custom_event`,
+		"derive_products_interval: must not be negative, got -1s",
+		`field_mappings[0].record: "profile" is not contact, order, custom_event or product`,
 		"field_mappings[1].from: required",
 		"field_mappings[2].from: \"traits..a\" has an empty path segment",
 		"field_mappings[3].to: required",
@@ -63,10 +69,10 @@ func TestNewAccountDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.Name() != "acme" || a.phoneRegion != "GB" || a.optin != OptedIn || !a.piiCheck || a.orderStatus["order completed"] != "complete" {
+	if a.Name() != "acme" || a.phoneRegion != "GB" || a.optin != OptedIn || !a.piiCheck || a.tracks["order completed"] != (trackRule{kind: trackOrder, status: "complete"}) {
 		t.Fatalf("unexpected account %+v", a)
 	}
-	if !IsBuiltinField(TypeContact, "phone_number") || IsBuiltinField(TypeContact, "loyalty") || IsBuiltinField("product", "id") {
+	if !IsBuiltinField(TypeContact, "phone_number") || IsBuiltinField(TypeContact, "loyalty") || IsBuiltinField("profile", "id") || !IsBuiltinField(TypeProduct, "@merge") {
 		t.Fatal("IsBuiltinField")
 	}
 }

@@ -18,6 +18,9 @@ var contactTraits = consumes(setOf("listingId", "email", "userId", "id",
 // contact maps an identify event to a contact record.
 func (m *Mapper) contact(ev *event, acct *Account) (Record, *Error) {
 	v := m.newView(ev, acct, recContact)
+	if err := v.ambiguous(recContact); err != nil {
+		return Record{}, err
+	}
 	w := &m.w
 	w.reset()
 	w.open()
@@ -70,7 +73,9 @@ func (m *Mapper) contact(ev *event, acct *Account) (Record, *Error) {
 	if c := v.pick("country_id", v.trait(kCountryId)); c.present() {
 		v.country(c)
 	}
-	v.optString("timezone", v.pick("timezone", or(top(ev.ctxTZ, "context.timezone"), v.trait(kTimezone))))
+	if tz := v.pick("timezone", or(top(ev.ctxTZ, "context.timezone"), v.trait(kTimezone))); tz.present() {
+		v.timezone(tz)
+	}
 	v.optTimestamp("timestamp_acquired", v.pick("timestamp_acquired", v.trait(kTimestampAcquired, kCreatedAt)))
 	v.optTimestamp("timestamp_subscribed", v.pick("timestamp_subscribed", v.trait(kTimestampSubscribed)))
 	v.optTimestamp("timestamp_unsubscribed", v.pick("timestamp_unsubscribed", v.trait(kTimestampUnsubscribed)))
@@ -208,13 +213,12 @@ func (v *view) gender(f found) {
 	v.m.warn(WarnInvalidValue, f.field())
 }
 
-// country writes an ISO 3166-1 alpha-2 code, upper-cased.
+// country writes an assigned ISO 3166-1 alpha-2 code, upper-cased (UK as GB).
 func (v *view) country(f found) {
 	if b, ok := f.v.text(); ok && f.v.kind == '"' {
 		b = bytes.TrimSpace(b)
 		if len(b) == 2 {
-			c := [2]byte{upper(b[0]), upper(b[1])}
-			if isCountry(c) {
+			if c, ok := countryCode([2]byte{upper(b[0]), upper(b[1])}); ok {
 				v.m.w.key("country_id")
 				v.m.w.strBytes(c[:])
 				return

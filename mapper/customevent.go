@@ -1,6 +1,10 @@
 package mapper
 
-import "bytes"
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+)
 
 // customEventProps are the properties the custom event table reads.
 var customEventProps = consumes(setOf("event_id", "timestamp", "email", "profile_id", "custom_fields"))
@@ -9,6 +13,9 @@ var customEventProps = consumes(setOf("event_id", "timestamp", "email", "profile
 // name and lower its lower-cased form (scratch space: used before anything else).
 func (m *Mapper) customEvent(ev *event, acct *Account, name, lower []byte) (Record, *Error) {
 	v := m.newView(ev, acct, recCustomEvent)
+	if err := v.ambiguous(recCustomEvent); err != nil {
+		return Record{}, err
+	}
 	w := &m.w
 	w.reset()
 	w.open()
@@ -24,9 +31,15 @@ func (m *Mapper) customEvent(ev *event, acct *Account, name, lower []byte) (Reco
 			w.strBytes(lower)
 		}
 	}
-	id, err := v.id(v.pick("id", or(v.prop(kEventId), top(ev.messageID, "messageId"))), ReasonMissingEventID, "properties.event_id", "the event id")
-	if err != nil {
-		return Record{}, err
+	idf := v.pick("id", or(v.prop(kEventId), top(ev.messageID, "messageId")))
+	var id []byte
+	if idf.present() {
+		var err *Error
+		if id, err = v.id(idf, ReasonMissingEventID, "properties.event_id", "the event id"); err != nil {
+			return Record{}, err
+		}
+	} else {
+		id = contentID(nil, ev.raw)
 	}
 	w.key("id")
 	w.strBytes(id)
@@ -51,4 +64,13 @@ func (m *Mapper) customEvent(ev *event, acct *Account, name, lower []byte) (Reco
 	v.recordProperties(&customEventProps)
 	w.close()
 	return m.record(acct, TypeCustomEvent, id), nil
+}
+
+// contentID is the id of a custom event that has neither properties.event_id nor a
+// messageId: "ev_" and the first 128 bits of the SHA-256 of the event's bytes, in hex. The
+// same event, replayed or sent twice, gets the same id, so Ometria keeps it once.
+func contentID(dst, event []byte) []byte {
+	sum := sha256.Sum256(event)
+	dst = append(dst, "ev_"...)
+	return hex.AppendEncode(dst, sum[:16])
 }

@@ -12,7 +12,6 @@ func TestCustomEvent(t *testing.T) {
 		{name: "keep case", s: &keep, in: track(" Product Viewed ", ``), want: map[string]any{"event_type": "Product Viewed"}},
 		{name: "unicode name lower-cased", in: track("Über Ansicht", ``), want: map[string]any{"event_type": "über ansicht"}},
 		{name: "event_id wins", in: track("x", `"event_id":"e-7"`), want: map[string]any{"id": "e-7", "properties": absent}},
-		{name: "missing event id", in: track("x", ``, `"messageId":null`), reason: ReasonMissingEventID, field: "properties.event_id"},
 		{name: "event id with space", in: track("x", `"event_id":"e 7"`), reason: ReasonInvalidID},
 		{name: "missing timestamp", in: track("x", ``, `"timestamp":""`), reason: ReasonInvalidTimestamp},
 		{name: "email from properties", in: track("x", `"email":"p@example.com"`, `"context":{}`), want: map[string]any{"identity_email": "p@example.com", "properties": absent}},

@@ -13,6 +13,10 @@ type event struct {
 	integrations      value
 	batch             value
 
+	// dup is the first of the fields above (or of context's) that appears twice, as a
+	// path ("type", "context.traits"); "" when none does. Such an event is ambiguous.
+	dup string
+
 	// traits, context.traits and properties, indexed while validating.
 	traitsO, ctxTraitsO, propsO object
 
@@ -82,28 +86,39 @@ func scanTopObject(d []byte, i int, ev *event, a *arena) (int, error) {
 		}
 		switch string(key) {
 		case "traits":
+			ev.noteDup(&ev.traits, "traits")
 			i, err = scanCollect(d, vs, depth, &ev.traits, &ev.traitsO, a, nil)
 		case "properties":
+			ev.noteDup(&ev.properties, "properties")
 			i, err = scanCollect(d, vs, depth, &ev.properties, &ev.propsO, a, &ev.lines)
 		case "context":
 			i, err = scanContext(d, vs, depth, ev, a)
 		case "type":
+			ev.noteDup(&ev.typ, "type")
 			i, err = scanInto(d, vs, depth, &ev.typ)
 		case "event":
+			ev.noteDup(&ev.name, "event")
 			i, err = scanInto(d, vs, depth, &ev.name)
 		case "userId":
+			ev.noteDup(&ev.userID, "userId")
 			i, err = scanInto(d, vs, depth, &ev.userID)
 		case "anonymousId":
+			ev.noteDup(&ev.anonID, "anonymousId")
 			i, err = scanInto(d, vs, depth, &ev.anonID)
 		case "messageId":
+			ev.noteDup(&ev.messageID, "messageId")
 			i, err = scanInto(d, vs, depth, &ev.messageID)
 		case "timestamp":
+			ev.noteDup(&ev.timestamp, "timestamp")
 			i, err = scanInto(d, vs, depth, &ev.timestamp)
 		case "originalTimestamp":
+			ev.noteDup(&ev.origTS, "originalTimestamp")
 			i, err = scanInto(d, vs, depth, &ev.origTS)
 		case "integrations":
+			ev.noteDup(&ev.integrations, "integrations")
 			i, err = scanInto(d, vs, depth, &ev.integrations)
 		case "batch":
+			ev.noteDup(&ev.batch, "batch")
 			i, err = scanInto(d, vs, depth, &ev.batch)
 		default:
 			i, err = scanValue(d, vs, depth)
@@ -111,6 +126,13 @@ func scanTopObject(d []byte, i int, ev *event, a *arena) (int, error) {
 		if err != nil {
 			return i, err
 		}
+	}
+}
+
+// noteDup records field as the event's first duplicate when v, its value, was already read.
+func (ev *event) noteDup(v *value, field string) {
+	if v.exists() && ev.dup == "" {
+		ev.dup = field
 	}
 }
 
@@ -129,10 +151,13 @@ func scanContext(d []byte, vs, depth int, ev *event, a *arena) (int, error) {
 		}
 		switch string(key) {
 		case "traits":
+			ev.noteDup(&ev.ctxTraits, "context.traits")
 			i, err = scanCollect(d, vs, depth, &ev.ctxTraits, &ev.ctxTraitsO, a, nil)
 		case "ip":
+			ev.noteDup(&ev.ctxIP, "context.ip")
 			i, err = scanInto(d, vs, depth, &ev.ctxIP)
 		case "timezone":
+			ev.noteDup(&ev.ctxTZ, "context.timezone")
 			i, err = scanInto(d, vs, depth, &ev.ctxTZ)
 		default:
 			i, err = scanValue(d, vs, depth)

@@ -10,6 +10,8 @@ const (
 	recContact = iota
 	recOrder
 	recCustomEvent
+	recProduct
+	nRecordTypes
 )
 
 func recordIndex(t string) (int, bool) {
@@ -20,13 +22,15 @@ func recordIndex(t string) (int, bool) {
 		return recOrder, true
 	case TypeCustomEvent:
 		return recCustomEvent, true
+	case TypeProduct:
+		return recProduct, true
 	}
 	return 0, false
 }
 
 // builtinFields are the record fields a field mapping may set at the top level, per type.
 // Any other target lands under properties.
-var builtinFields = [3]map[string]bool{
+var builtinFields = [nRecordTypes]map[string]bool{
 	recContact: setOf("id", "email", "customer_id", "firstname", "middlename", "lastname",
 		"phone_number", "@collection", "prefix", "date_of_birth", "country_id", "timezone",
 		"timestamp_acquired", "timestamp_subscribed", "timestamp_unsubscribed", "store_ids",
@@ -36,6 +40,9 @@ var builtinFields = [3]map[string]bool{
 		"coupon_code", "ip_address"),
 	recCustomEvent: setOf("id", "timestamp", "event_type", "identity_email",
 		"identity_account_id", "profile_id"),
+	recProduct: setOf("id", "title", "sku", "price", "currency", "special_price",
+		"special_price_dt_from", "special_price_dt_to", "url", "image_url", "is_variant",
+		"parent_id", "is_active", "is_in_stock", "attributes", "stores", "listings", "@merge"),
 }
 
 // IsBuiltinField reports whether field is a built-in field of the record type that a
@@ -94,7 +101,7 @@ type recordMappings struct {
 func (a *Account) addMapping(fm FieldMapping) *SettingError {
 	ri, ok := recordIndex(fm.Record)
 	if !ok {
-		return &SettingError{Field: ".record", Msg: strconv.Quote(fm.Record) + " is not contact, order or custom_event"}
+		return &SettingError{Field: ".record", Msg: strconv.Quote(fm.Record) + " is not contact, order, custom_event or product"}
 	}
 	if strings.TrimSpace(fm.From) == "" {
 		return &SettingError{Field: ".from", Msg: "required"}

@@ -1,6 +1,9 @@
 package mapper
 
-import "bytes"
+import (
+	"bytes"
+	"strconv"
+)
 
 // Writers for optional fields: a value of the wrong kind is left out with a warning.
 
@@ -20,6 +23,20 @@ func (v *view) optString(key string, f found) {
 	default:
 		v.m.warn(WarnInvalidValue, f.field())
 	}
+}
+
+// optID writes an id that is not required: a string, or a number as the whole number it
+// is (idText). Unlike a required id it is not checked for whitespace or personal data.
+func (v *view) optID(key string, f found) {
+	if !f.present() {
+		return
+	}
+	if b, ok := idText(f.v); ok && (f.v.kind == '"' || f.v.kind == '0') {
+		v.m.w.key(key)
+		v.m.w.strBytes(b)
+		return
+	}
+	v.m.warn(WarnInvalidValue, f.field())
 }
 
 // optTimestamp writes an ISO-8601 date-time as RFC 3339.
@@ -59,18 +76,53 @@ func (v *view) optNumber(key string, f found) {
 	v.m.warn(WarnInvalidValue, f.field())
 }
 
-// number returns the JSON number text of a number, or of a string holding one ("12.50").
+// number returns the JSON number text of a number, or of a string holding one ("12.50"),
+// within the range of a double: 1e400 is not a number (it would be +Inf).
 func number(x value) ([]byte, bool) {
 	switch x.kind {
 	case '0':
-		return x.raw, true
+		if finite(x.raw) {
+			return x.raw, true
+		}
 	case '"':
 		b := bytes.TrimSpace(x.contents())
-		if isJSONNumber(b) {
+		if isJSONNumber(b) && finite(b) {
 			return b, true
 		}
 	}
 	return nil, false
+}
+
+// finite reports whether the JSON number text n is within the range of a float64: whether
+// it parses without overflowing to ±Inf. (A number too small, 1e-400, is 0: in range.)
+// Only a number of more than 308 digits, or with an exponent of three digits or more, can
+// overflow: the common number is decided by looking at its last bytes.
+func finite(n []byte) bool {
+	if len(n) <= 4 { // 1e99 at most
+		return true
+	}
+	return finiteLong(n)
+}
+
+func finiteLong(n []byte) bool {
+	j := len(n)
+	for j > 0 && n[j-1]-'0' <= 9 {
+		j--
+	}
+	switch {
+	case j == 0 || (j == 1 && n[0] == '-') || n[j-1] == '.':
+		// digits only, or a fraction: no exponent
+		if len(n) <= 308 {
+			return true
+		}
+	case n[j-1]|0x20 == 'e' || (j >= 2 && n[j-2]|0x20 == 'e'):
+		// an exponent of len(n)-j digits: below 1e200 * 1e99 when it has two
+		if len(n)-j <= 2 && len(n) <= 200 {
+			return true
+		}
+	}
+	_, err := strconv.ParseFloat(string(n), 64)
+	return err == nil
 }
 
 // positive reports whether the number text n is greater than zero.

@@ -1,15 +1,19 @@
 package mapper
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 )
 
 // FuzzMap: no input panics; every record is valid JSON with its @type and a non-empty
-// id and fits Ometria's size limit; every dead letter carries a known reason; every skip
-// a skip reason. The corpus starts from the golden inputs and the benchmark events.
+// id and fits Ometria's size limit, and its numbers (but those copied as they are into
+// properties, totals and lists) are within the range of a double; the emulator accepts
+// every product; every dead letter carries a known reason; every skip a skip reason. The
+// corpus starts from the golden inputs and the benchmark events.
 func FuzzMap(f *testing.F) {
 	inputs, _ := filepath.Glob("testdata/golden/*.json")
 	for _, in := range inputs {
@@ -21,11 +25,16 @@ func FuzzMap(f *testing.F) {
 		f.Add(e)
 	}
 	f.Add([]byte(`{"batch":[{"type":"identify"},1,{"type":"track","event":"order cancelled","properties":{"order_id":"x"}}]}`))
+	f.Add([]byte(`{"type":"track","event":"product updated","properties":{"product_id":1.5e3,"stock":"1e400","listings":[{"store":1,"price":"2"}],"attributes":[{"id":1,"type":"t","label":"l"}]}}`))
+	f.Add([]byte(`{"type":"track","event":"x","messageId":"m","timestamp":"2024-05-01T08:00:00Z","traits":{"email":"a@b.co"},"type":"identify"}`))
 	mapped := FieldMapping{From: "traits.a.0.b", To: "phone_number"}
 	accounts := []*Account{}
 	for _, s := range []Settings{
 		{Name: "acme", PhoneRegion: "GB"},
 		{Name: "keep", KeepEventCase: true, AllowPIIInIDs: true, DeadLetterUnsupported: true, FieldMappings: []FieldMapping{mapped, {From: "properties.x", To: "y", Record: TypeOrder}}},
+		{Name: "shop", DeriveProducts: true, DeriveProductsInterval: 1, ProductEvents: []string{"x"}, FieldMappings: []FieldMapping{
+			{From: "properties.a", To: "price", Record: TypeProduct}, {From: "properties.b.0", To: "listings", Record: TypeProduct},
+			{From: "properties.c", To: "@merge", Record: TypeProduct}, {From: "properties.d", To: "is_in_stock", Record: TypeProduct}}},
 	} {
 		a, err := NewAccount(s)
 		if err != nil {
@@ -33,6 +42,7 @@ func FuzzMap(f *testing.F) {
 		}
 		accounts = append(accounts, a)
 	}
+	products := newProductChecker()
 	f.Fuzz(func(t *testing.T, in []byte) {
 		var m Mapper
 		for _, acct := range accounts {
@@ -44,7 +54,9 @@ func FuzzMap(f *testing.F) {
 				switch o.Kind {
 				case Mapped:
 					var rec map[string]any
-					if err := json.Unmarshal(o.Record.JSON, &rec); err != nil {
+					dec := json.NewDecoder(bytes.NewReader(o.Record.JSON))
+					dec.UseNumber() // properties may hold 1e400, copied as it is
+					if err := dec.Decode(&rec); err != nil || dec.More() {
 						t.Fatalf("invalid record JSON %q: %v", o.Record.JSON, err)
 					}
 					id, _ := rec["id"].(string)
@@ -53,6 +65,14 @@ func FuzzMap(f *testing.F) {
 					}
 					if len(o.Record.JSON) > MaxRecordSize {
 						t.Fatalf("record over the size limit")
+					}
+					if p := infiniteNumber(rec, ""); p != "" {
+						t.Fatalf("%s is outside the range of a double: %s", p, o.Record.JSON)
+					}
+					if o.Record.Type == TypeProduct {
+						if msg := products.refuses(o.Record); msg != "" {
+							t.Fatalf("the emulator refuses %s: %s (for %q)", o.Record.JSON, msg, in)
+						}
 					}
 				case DeadLetter:
 					if o.Err == nil || !o.Err.Reason.Known() {
@@ -68,4 +88,31 @@ func FuzzMap(f *testing.F) {
 			}
 		}
 	})
+}
+
+// infiniteNumber returns the path of a number of v that overflows a double, outside the
+// values a record copies as they are (properties, totals, list ids); "" when there is none.
+func infiniteNumber(v any, path string) string {
+	switch x := v.(type) {
+	case json.Number:
+		if _, err := strconv.ParseFloat(string(x), 64); err != nil {
+			return path
+		}
+	case map[string]any:
+		for k, e := range x {
+			if k == "properties" || k == "totals" || k == "@add_to_lists" || k == "@remove_from_lists" {
+				continue
+			}
+			if p := infiniteNumber(e, path+"."+k); p != "" {
+				return p
+			}
+		}
+	case []any:
+		for i, e := range x {
+			if p := infiniteNumber(e, path+"["+strconv.Itoa(i)+"]"); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
 }

@@ -11,15 +11,22 @@ import (
 	"testing"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/golden/*.golden from the mapper's output")
+var update = flag.Bool("update", false, "rewrite testdata/golden/*.golden from the mapper's output, and tznames.go from time/tzdata")
 
 // goldenSettings is the account the golden files are mapped for.
 var goldenSettings = Settings{
-	Name:           "acme",
-	PhoneRegion:    "GB",
-	Collection:     "example-store",
-	FieldMappings:  []FieldMapping{{From: "traits.loyalty.tier", To: "loyalty_tier"}, {From: "context.traits.loyalty.tier", To: "loyalty_tier"}},
+	Name:        "acme",
+	PhoneRegion: "GB",
+	Collection:  "example-store",
+	FieldMappings: []FieldMapping{
+		{From: "traits.loyalty.tier", To: "loyalty_tier"}, {From: "context.traits.loyalty.tier", To: "loyalty_tier"},
+		{From: "properties.item.sku", To: "id", Record: TypeProduct}, {From: "properties.item.label", To: "title", Record: TypeProduct},
+		{From: "properties.item.pricing.amount", To: "price", Record: TypeProduct}, {From: "properties.item.pricing.currency", To: "currency", Record: TypeProduct},
+		{From: "properties.item.availability.units", To: "is_in_stock", Record: TypeProduct},
+	},
 	OrderEvents:    map[string]string{"order refunded": "refunded"},
+	ProductEvents:  []string{"PIM Item Published"},
+	DeriveProducts: true,
 	MarketingOptin: OptedOut,
 }
 

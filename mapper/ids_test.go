@@ -23,3 +23,23 @@ func TestHasSpace(t *testing.T) {
 		}
 	}
 }
+
+// TestIDText: ids given as numbers are written as the whole numbers they are.
+func TestIDText(t *testing.T) {
+	for in, want := range map[string]string{
+		"0": "0", "-0": "0", "7": "7", "-7": "-7", "1500": "1500", "1.5e3": "1500", "1500.0": "1500", "1.5E+3": "1500",
+		"0.5e1": "5", "0.0": "0", "-0.0e5": "0", "150e-1": "15", "1e0": "1", "1e63": "1" + strings.Repeat("0", 63),
+		"12345678901234567890123": "12345678901234567890123", "-1.25e2": "-125", "0e400": "0",
+		strings.Repeat("9", 64): strings.Repeat("9", 64),
+	} {
+		got, ok := idText(value{raw: []byte(in), kind: '0'})
+		if !ok || string(got) != want {
+			t.Errorf("idText(%s) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+	for _, in := range []string{"1.5", "15e-1", "0.1", "1e64", "1e400", "1e99999999999999999999", "-1.000001e3", strings.Repeat("9", 65), "-" + strings.Repeat("9", 65)} {
+		if got, ok := idText(value{raw: []byte(in), kind: '0'}); ok {
+			t.Errorf("idText(%s) = %q, want no id", in, got)
+		}
+	}
+}

@@ -54,9 +54,8 @@ type view struct {
 	traits    *object
 	ctxTraits *object
 	props     *object
-	integ     []member
-	item      object // the product line being mapped
-	option    object // the variant option being mapped
+	integ     []member // integrations.Ometria (or .ometria, .OMETRIA)
+	integDup  string   // the first repeated key of integrations.Ometria, as a path; "" for none
 }
 
 func (m *Mapper) newView(ev *event, acct *Account, rec int) view {
@@ -67,6 +66,11 @@ func (m *Mapper) newView(ev *event, acct *Account, rec int) view {
 		for _, name := range [...]string{"Ometria", "ometria", "OMETRIA"} {
 			if o := getName(integrations, name); o.kind == '{' {
 				v.integ = m.index(o)
+				if _, ok := repeatedKey(integrations, name); ok {
+					v.integDup = "integrations." + name
+				} else if key, ok := repeatedKey(v.integ, ""); ok {
+					v.integDup = "integrations." + name + "." + key
+				}
 				break
 			}
 		}
@@ -103,14 +107,23 @@ func has(ms []member, key []byte) bool {
 	return false
 }
 
-// trait returns the first present value of the keys, each read from traits then context.traits.
+// trait returns the first present value of the keys read from traits, else the first
+// present one read from context.traits: every traits spelling comes before any
+// context.traits one (RudderStack's order), so that the SDK's cached context.traits
+// cannot beat the event's own value.
 func (v *view) trait(keys ...slot) found {
-	for _, k := range keys {
-		if x := v.traits.get(k); x.present() {
-			return found{v: x, src: srcTraits, key: slotNames[k]}
+	if len(v.traits.ms) > 0 {
+		for _, k := range keys {
+			if x := v.traits.get(k); x.present() {
+				return found{v: x, src: srcTraits, key: slotNames[k]}
+			}
 		}
-		if x := v.ctxTraits.get(k); x.present() {
-			return found{v: x, src: srcCtxTraits, key: slotNames[k]}
+	}
+	if len(v.ctxTraits.ms) > 0 {
+		for _, k := range keys {
+			if x := v.ctxTraits.get(k); x.present() {
+				return found{v: x, src: srcCtxTraits, key: slotNames[k]}
+			}
 		}
 	}
 	return found{}
@@ -167,11 +180,18 @@ func (v *view) mapped(field string) (found, bool) {
 	return found{v: x, src: srcMapping, key: p.name}, true
 }
 
-// pick is the value of a built-in field: a field mapping's when it gives one, else the table's.
+// pick is the value of a built-in field: a field mapping's when it gives one, else the
+// table's. It is small enough to be inlined (pickMapped is not): with no field mappings,
+// the common case, it costs no call; it is called some twenty times an event.
 func (v *view) pick(field string, table found) found {
-	if len(v.rm.top) == 0 { // no field mappings, the common case: no call
+	if len(v.rm.top) == 0 {
 		return table
 	}
+	return v.pickMapped(field, table)
+}
+
+//go:noinline
+func (v *view) pickMapped(field string, table found) found {
 	if f, ok := v.mapped(field); ok {
 		return f
 	}
@@ -196,29 +216,39 @@ func (v *view) userID() found {
 
 // lookupPath follows p from the document root.
 func lookupPath(doc []byte, p path) value {
+	v, _ := lookupPathDup(doc, p)
+	return v
+}
+
+// lookupPathDup follows p from the document root, and reports how many segments of p
+// it followed before one whose key appears twice in its object (0 when none does).
+func lookupPathDup(doc []byte, p path) (value, int) {
 	cur := value{raw: doc, kind: '{'}
 	if i := skipWS(doc, 0); i < len(doc) {
 		cur = value{raw: doc[i:], kind: kindOf(doc[i])}
 	}
-	for _, s := range p {
+	for n, s := range p {
 		switch {
 		case cur.kind == '{':
-			cur = objGet(cur.raw, s.key)
+			var repeated bool
+			if cur, repeated = objGet(cur.raw, s.key); repeated {
+				return value{}, n + 1
+			}
 		case cur.kind == '[' && s.index >= 0:
 			cur = arrGet(cur.raw, s.index)
 		default:
-			return value{}
+			return value{}, 0
 		}
 		if !cur.exists() {
-			return value{}
+			return value{}, 0
 		}
 	}
-	return cur
+	return cur, 0
 }
 
-// objGet returns the member key of the validated object obj (the last one, if repeated).
-func objGet(obj []byte, key string) value {
-	var out value
+// objGet returns the member key of the validated object obj (the last one, if repeated),
+// and whether the key is repeated.
+func objGet(obj []byte, key string) (out value, repeated bool) {
 	i := skipWS(obj, 1)
 	for i < len(obj) && obj[i] == '"' {
 		ks := i
@@ -228,13 +258,14 @@ func objGet(obj []byte, key string) value {
 		vs := i
 		i = skip(obj, i)
 		if string(k) == key || (hasBackslash(k) && string(unescape(nil, k)) == key) {
+			repeated = out.exists()
 			out = value{raw: obj[vs:i], kind: kindOf(obj[vs])}
 		}
 		if i = skipWS(obj, i); i < len(obj) && obj[i] == ',' {
 			i = skipWS(obj, i+1)
 		}
 	}
-	return out
+	return out, repeated
 }
 
 // arrGet returns element n of the validated array arr.

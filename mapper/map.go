@@ -27,7 +27,7 @@ func (m *Mapper) Map(raw []byte, acct *Account) []Outcome {
 		m.deadLetter(0, raw, err)
 		return m.finish()
 	}
-	if !ev.typ.exists() && ev.batch.kind == '[' {
+	if !ev.typ.exists() && ev.batch.kind == '[' && ev.dup == "" {
 		elems := appendElements(nil, ev.batch.raw)
 		if len(elems) == 0 {
 			m.skip(0, raw, SkipEmptyBatch)
@@ -95,6 +95,10 @@ func (m *Mapper) mapEvent(index int, ev *event, acct *Account) {
 		m.deadLetter(index, ev.raw, fail(ReasonUnknownAccount, "", "no account for this event"))
 		return
 	}
+	if ev.dup != "" {
+		m.deadLetter(index, ev.raw, duplicate(ev.dup))
+		return
+	}
 	if ev.typ.kind != '"' {
 		if ev.typ.exists() {
 			m.deadLetter(index, ev.raw, fail(ReasonMissingType, "type", "is a %s, not a string", kindName(ev.typ.kind)))
@@ -105,6 +109,7 @@ func (m *Mapper) mapEvent(index int, ev *event, acct *Account) {
 	}
 	var rec Record
 	var err *Error
+	var tr trackRule
 	t, _ := ev.typ.text()
 	switch {
 	case equalFold(t, "identify"):
@@ -117,13 +122,15 @@ func (m *Mapper) mapEvent(index int, ev *event, acct *Account) {
 			break
 		}
 		lower := m.lower(name)
-		if acct.skip[string(lower)] {
+		switch tr = acct.tracks[string(lower)]; tr.kind {
+		case trackSkip:
 			m.skip(index, ev.raw, SkipFilteredEvent)
 			return
-		}
-		if status, isOrder := acct.orderStatus[string(lower)]; isOrder {
-			rec, err = m.order(ev, acct, status)
-		} else {
+		case trackOrder:
+			rec, err = m.order(ev, acct, tr.status)
+		case trackProduct, trackProductDelete:
+			rec, err = m.product(ev, acct, tr.kind == trackProductDelete)
+		default:
 			rec, err = m.customEvent(ev, acct, name, lower)
 		}
 	default:
@@ -143,6 +150,9 @@ func (m *Mapper) mapEvent(index int, ev *event, acct *Account) {
 		return
 	}
 	m.add(Outcome{Kind: Mapped, Index: index, Event: ev.raw, Record: rec})
+	if acct.derived != nil && (tr.kind == trackProductView || tr.kind == trackOrder && tr.status != statusCancelled) {
+		m.deriveProducts(index, ev, acct, tr.kind == trackOrder)
+	}
 }
 
 // lower returns b lower-cased (ASCII fast path, full Unicode otherwise) in scratch space.

@@ -1,13 +1,18 @@
 // Package mapper turns RudderStack/Segment events into Ometria push records.
 //
 // Map is pure: event bytes and an account's settings in; records, dead letters with a
-// stable Reason, or skips out. No I/O, no clock, no logging, no global state that changes.
-// The rules are those of shared/mapping.md: identify becomes a contact, track an order
-// (for order event names) or a custom_event; page, screen, group and alias are skipped.
+// stable Reason, or skips out. No I/O, no logging, no global state that changes, and no
+// clock, but for one option: an account that derives products from orders and product
+// views (Settings.DeriveProducts) remembers, in its Account, when it last derived each
+// product, and reads its clock (Settings.Now) to derive each at most once an interval.
+// The rules are those of shared/mapping.md and docs/mapping-products.md: identify becomes
+// a contact, track an order (for order event names), a product (for product event names)
+// or a custom_event; page, screen, group and alias are skipped.
 //
 // A Mapper holds reusable buffers and is not safe for concurrent use: use one per
 // goroutine, or keep them in a sync.Pool. An Account may be shared: its settings are
-// immutable and its cache of normalised phone numbers is safe for concurrent use.
+// immutable, and its cache of normalised phone numbers and its memory of derived products
+// are safe for concurrent use.
 package mapper
 
 // Record types, the "@type" of a record.
@@ -15,10 +20,11 @@ const (
 	TypeContact     = "contact"
 	TypeOrder       = "order"
 	TypeCustomEvent = "custom_event"
+	TypeProduct     = "product"
 )
 
 // Types lists the record types, in alphabetical order.
-func Types() []string { return []string{TypeContact, TypeCustomEvent, TypeOrder} }
+func Types() []string { return []string{TypeContact, TypeCustomEvent, TypeOrder, TypeProduct} }
 
 // MaxRecordSize is Ometria's limit on one record: 60 KB.
 const MaxRecordSize = 60 * 1024
@@ -53,7 +59,9 @@ type Record struct {
 }
 
 // Outcome is the fate of one event. A message holds one event, or several in a
-// {"batch": [...]} envelope; its offset is done when all its outcomes are.
+// {"batch": [...]} envelope; its offset is done when all its outcomes are. An event has one
+// outcome, or, for an account that derives products, its record's and then one for each
+// product derived from it (Mapped, with the same Index and Event).
 type Outcome struct {
 	Kind     Kind
 	Index    int       // the event's position in a batch envelope; 0 for a single event
@@ -73,4 +81,8 @@ type Mapper struct {
 	elems    []value
 	w        writer
 	scratch  []byte
+	// Objects indexed while a record is written, kept here rather than in each view
+	// (which is made for every event): a product line, or a listing; and a variant
+	// option, or an attribute.
+	item, option object
 }

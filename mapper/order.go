@@ -16,6 +16,9 @@ var orderProps = consumes(setOf("order_id", "timestamp", "grand_total", "total",
 // A "cancelled" status gives Ometria's partial cancelling order {id, status, is_valid: false}.
 func (m *Mapper) order(ev *event, acct *Account, status string) (Record, *Error) {
 	v := m.newView(ev, acct, recOrder)
+	if err := v.ambiguous(recOrder); err != nil {
+		return Record{}, err
+	}
 	w := &m.w
 	w.reset()
 	w.open()
@@ -44,6 +47,9 @@ func (m *Mapper) order(ev *event, acct *Account, status string) (Record, *Error)
 	if !ok {
 		if !gt.present() {
 			return Record{}, fail(ReasonInvalidGrandTotal, "properties.grand_total", "an order needs grand_total (or total, or revenue)")
+		}
+		if b, _ := gt.v.text(); isJSONNumber(bytes.TrimSpace(b)) {
+			return Record{}, fail(ReasonInvalidGrandTotal, gt.field(), "%.64s is outside the range of a number (a double)", bytes.TrimSpace(b))
 		}
 		return Record{}, fail(ReasonInvalidGrandTotal, gt.field(), "must be a number, got a %s", kindName(gt.v.kind))
 	}
@@ -80,9 +86,15 @@ func (m *Mapper) order(ev *event, acct *Account, status string) (Record, *Error)
 	if err := v.customer(); err != nil {
 		return Record{}, err
 	}
-	v.address(kShippingAddress, v.prop(kShippingAddress))
-	v.address(kBillingAddress, v.prop(kBillingAddress))
-	v.lineItems(v.prop(kProducts))
+	if err := v.address(kShippingAddress, v.prop(kShippingAddress)); err != nil {
+		return Record{}, err
+	}
+	if err := v.address(kBillingAddress, v.prop(kBillingAddress)); err != nil {
+		return Record{}, err
+	}
+	if err := v.lineItems(v.prop(kProducts)); err != nil {
+		return Record{}, err
+	}
 	v.recordProperties(&orderProps)
 	w.close()
 	return m.record(acct, TypeOrder, id), nil
@@ -147,17 +159,28 @@ func (v *view) customer() *Error {
 	return nil
 }
 
+// addressKeys are the keys an address reads.
+var addressKeys = setOf("city", "state", "region", "postcode", "postalCode", "postal_code", "zip",
+	"country_code", "countryCode", "country")
+
 // address writes {city, state, postcode, country_code} from an address object.
-func (v *view) address(in slot, f found) {
+func (v *view) address(in slot, f found) *Error {
 	key := slotNames[in]
 	if !f.present() {
-		return
+		return nil
 	}
 	if f.v.kind != '{' {
 		v.m.warn(WarnInvalidValue, f.field())
-		return
+		return nil
 	}
 	ms := v.m.index(f.v)
+	for i := range ms {
+		for j := i + 1; j < len(ms); j++ {
+			if a, b := ms[i].key, ms[j].key; len(a) == len(b) && len(a) > 0 && a[0] == b[0] && string(a) == string(b) && addressKeys[string(a)] {
+				return duplicate(f.field() + "." + string(ms[i].key))
+			}
+		}
+	}
 	w := &v.m.w
 	mark := w.openOptional(key)
 	sub := func(out string, names ...string) {
@@ -173,6 +196,7 @@ func (v *view) address(in slot, f found) {
 	sub("postcode", "postcode", "postalCode", "postal_code", "zip")
 	sub("country_code", "country_code", "countryCode", "country")
 	w.closeOptional(mark)
+	return nil
 }
 
 // itemKeys are the product keys a line item reads; the others go into its properties.
@@ -182,18 +206,18 @@ var itemKeys = consumes(setOf("product_id", "variant_id", "sku", "quantity", "un
 
 // lineItems writes properties.products as lineitems. A product without product_id, a
 // positive quantity and a unit_price (or price) or subtotal is left out with a warning.
-func (v *view) lineItems(f found) {
+func (v *view) lineItems(f found) *Error {
 	if !f.present() {
-		return
+		return nil
 	}
 	if f.v.kind != '[' {
 		v.m.warn(WarnInvalidValue, f.field())
-		return
+		return nil
 	}
 	w := &v.m.w
 	w.key("lineitems")
 	w.openArray()
-	item := &v.item
+	item := &v.m.item
 	for i, ln := range v.ev.lines { // the elements of f, collected while validating
 		field := func() string { return "properties.products[" + strconv.Itoa(i) + "]" }
 		if ln.val.kind != '{' {
@@ -201,8 +225,11 @@ func (v *view) lineItems(f found) {
 			continue
 		}
 		item.index(ln.ms)
+		if k, ok := item.firstDup(&allSlots); ok {
+			return duplicate(field() + "." + slotNames[k])
+		}
 		pid := item.get(kProductId)
-		pidText, ok := pid.text()
+		pidText, ok := idText(pid)
 		qty, qok := number(item.get(kQuantity))
 		price, pok := number(item.get(kUnitPrice))
 		if !pok {
@@ -222,7 +249,7 @@ func (v *view) lineItems(f found) {
 			}
 			return found{}
 		}
-		v.optString("variant_id", at(kVariantId))
+		v.optID("variant_id", at(kVariantId))
 		v.optString("sku", at(kSku))
 		w.key("quantity")
 		w.rawNumber(qty)
@@ -242,7 +269,9 @@ func (v *view) lineItems(f found) {
 			w.key("totals")
 			w.raw(t)
 		}
-		v.variantOptions(at(kVariantOptions))
+		if err := v.variantOptions(at(kVariantOptions)); err != nil {
+			return err
+		}
 		if p := item.get(kProperties); p.kind == '{' {
 			w.key("properties")
 			w.raw(p)
@@ -259,26 +288,30 @@ func (v *view) lineItems(f found) {
 		w.close()
 	}
 	w.closeArray()
+	return nil
 }
 
 // variantOptions writes the options that have all of id, type and label.
-func (v *view) variantOptions(f found) {
+func (v *view) variantOptions(f found) *Error {
 	if !f.present() {
-		return
+		return nil
 	}
 	if f.v.kind != '[' {
 		v.m.warn(WarnInvalidValue, f.field())
-		return
+		return nil
 	}
 	w := &v.m.w
 	w.key("variant_options")
 	w.openArray()
-	opt := &v.option
+	opt := &v.m.option
 	options := elementsOf(f.v.raw)
 	for i := 0; ; i++ {
 		o, more := options.next(opt, &v.m.a.members)
 		if !more {
 			break
+		}
+		if k, ok := opt.firstDup(&tripleKeys); o.kind == '{' && ok {
+			return duplicate(elementField(f, i) + "." + slotNames[k])
 		}
 		parts := [3]value{opt.get(kId), opt.get(kType), opt.get(kLabel)}
 		ok := o.kind == '{'
@@ -288,7 +321,7 @@ func (v *view) variantOptions(f found) {
 			}
 		}
 		if !ok {
-			v.m.warn(WarnVariantOptionDropped, f.field()+"["+strconv.Itoa(i)+"]")
+			v.m.warn(WarnVariantOptionDropped, elementField(f, i))
 			continue
 		}
 		w.open()
@@ -303,6 +336,7 @@ func (v *view) variantOptions(f found) {
 		w.close()
 	}
 	w.closeArray()
+	return nil
 }
 
 // recordProperties writes properties for an order or custom event: properties.custom_fields

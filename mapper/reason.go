@@ -16,7 +16,7 @@ const (
 	ReasonMissingEmail          Reason = "missing_email"           // contact email, custom event identity_email
 	ReasonMissingListingID      Reason = "missing_listing_id"      // contact id
 	ReasonMissingOrderID        Reason = "missing_order_id"        // order id
-	ReasonMissingEventID        Reason = "missing_event_id"        // custom event id
+	ReasonMissingEventID        Reason = "missing_event_id"        // no longer given: a custom event without an id gets one made from its bytes
 	ReasonMissingCustomer       Reason = "missing_customer"        // order customer id or email
 	ReasonInvalidTimestamp      Reason = "invalid_timestamp"       // a required timestamp missing or not ISO-8601
 	ReasonInvalidCurrency       Reason = "invalid_currency"        // missing, or not a current ISO 4217 code
@@ -26,6 +26,9 @@ const (
 	ReasonPIIInID               Reason = "pii_in_id"               // an id that looks like an email address or phone number
 	ReasonRecordTooLarge        Reason = "record_too_large"        // the record is over Ometria's 60 KB limit
 	ReasonUnsupportedType       Reason = "unsupported_type"        // page, screen, group, alias, ... when the account dead-letters them
+	ReasonDuplicateKey          Reason = "duplicate_key"           // a key the mapping reads appears twice in its object: the event is ambiguous
+	ReasonMissingProductID      Reason = "missing_product_id"      // product id
+	ReasonInvalidPrice          Reason = "invalid_price"           // a product's price or special price that is not a number of at least 0
 )
 
 // Skip reasons: the event is done without a record; it is counted, not dead-lettered.
@@ -42,7 +45,8 @@ func Reasons() []Reason {
 		ReasonUnknownAccount, ReasonMissingEmail, ReasonMissingListingID, ReasonMissingOrderID,
 		ReasonMissingEventID, ReasonMissingCustomer, ReasonInvalidTimestamp, ReasonInvalidCurrency,
 		ReasonInvalidGrandTotal, ReasonInvalidMarketingOptin, ReasonInvalidID, ReasonPIIInID,
-		ReasonRecordTooLarge, ReasonUnsupportedType,
+		ReasonRecordTooLarge, ReasonUnsupportedType, ReasonDuplicateKey, ReasonMissingProductID,
+		ReasonInvalidPrice,
 	}
 }
 
@@ -88,12 +92,14 @@ const (
 	WarnInvalidValue         = "invalid_value"          // wrong JSON type or not an allowed value; left out
 	WarnLineItemDropped      = "lineitem_dropped"       // a product without product_id, positive quantity and a price
 	WarnVariantOptionDropped = "variant_option_dropped" // a variant option without id, type and label
+	WarnAttributeDropped     = "attribute_dropped"      // a product attribute without id, type and label
+	WarnListingDropped       = "listing_dropped"        // a product listing that is not an object with a store
 )
 
 // WarningCodes lists every warning code, in a stable order.
 func WarningCodes() []string {
 	return []string{WarnInvalidPhone, WarnInvalidTimestamp, WarnInvalidDate, WarnInvalidValue,
-		WarnLineItemDropped, WarnVariantOptionDropped}
+		WarnLineItemDropped, WarnVariantOptionDropped, WarnAttributeDropped, WarnListingDropped}
 }
 
 // Warning is a problem that did not stop the record: a value was left out.

@@ -6,7 +6,8 @@ package mapper
 //	YYYY-MM-DD('T'|'t'|' ')hh:mm[:ss[(.|,)fraction]](Z|z|±hh|±hhmm|±hh:mm)
 //
 // and they are written back as RFC 3339 with the original offset and fraction digits
-// (at most nine). A date-time without an offset is rejected: its instant is unknown.
+// (at most nine). A date-time without an offset is rejected: its instant is unknown. (A
+// date, appendDate, is read from a date-time with or without an offset.)
 
 // appendTimestamp appends s as RFC 3339, or reports false.
 func appendTimestamp(dst, s []byte) ([]byte, bool) {
@@ -86,13 +87,24 @@ func appendTimestamp(dst, s []byte) ([]byte, bool) {
 	return append(dst, off[:]...), true
 }
 
-// appendDate appends the YYYY-MM-DD of a date or of an ISO-8601 date-time.
+// appendDate appends the YYYY-MM-DD of a date or of an ISO-8601 date-time, with an
+// offset or without one: the date is the one written (a birthday is a date, not an
+// instant, so a date-time without an offset still gives it, and one with an offset is
+// not moved to UTC).
 func appendDate(dst, s []byte) ([]byte, bool) {
 	if len(s) == 10 && validDate(s) {
 		return append(dst, s...), true
 	}
-	if _, ok := appendTimestamp(nil, s); ok {
+	var out [40]byte // an RFC 3339 date-time, with nine fraction digits and an offset, has 35 bytes
+	if _, ok := appendTimestamp(out[:0], s); ok {
 		return append(dst, s[:10]...), true
+	}
+	// Without an offset: the same date-time with one.
+	if n := len(s); n >= 16 && n < 40 && s[n-1]-'0' <= 9 {
+		var z [40]byte
+		if _, ok := appendTimestamp(out[:0], append(append(z[:0], s...), 'Z')); ok {
+			return append(dst, s[:10]...), true
+		}
 	}
 	return dst, false
 }

@@ -34,12 +34,14 @@ func TestAppendTimestamp(t *testing.T) {
 }
 
 func TestAppendDate(t *testing.T) {
-	for in, want := range map[string]string{"1990-02-28": "1990-02-28", "1990-02-28T23:00:00-01:00": "1990-02-28"} {
+	for in, want := range map[string]string{"1990-02-28": "1990-02-28", "1990-02-28T23:00:00-01:00": "1990-02-28",
+		"1990-02-28T23:00:00": "1990-02-28", "1990-02-28 23:00": "1990-02-28", "1990-02-28T23:00:00.5": "1990-02-28"} {
 		if got, ok := appendDate(nil, []byte(in)); !ok || string(got) != want {
 			t.Errorf("appendDate(%q) = %q, %v", in, got, ok)
 		}
 	}
-	for _, in := range []string{"1990-2-28", "28/02/1990", "1990-02-28T", "1990-02-28X"} {
+	for _, in := range []string{"1990-2-28", "28/02/1990", "1990-02-28T", "1990-02-28X", "1990-02-28T24:00:00",
+		"1990-02-28T23:00:00+25:00", "1990-02-28T23:00:00 junk", "1990-02-28T23:00:00."} {
 		if _, ok := appendDate(nil, []byte(in)); ok {
 			t.Errorf("appendDate(%q) accepted", in)
 		}
