@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/kafka-ometria/kafka-ometria/config"
+	"github.com/kafka-ometria/kafka-ometria/mapper"
 )
 
 // TestZeroSeries checks that the series whose labels are known before the first message
@@ -23,17 +24,18 @@ func TestZeroSeries(t *testing.T) {
 	m.zero(config.StagePush, []string{"ometria.records"}, []string{"acme", "beta"})
 	m.zero(config.StageRetry, []string{"ometria.retry"}, []string{"acme", "beta"})
 
+	types := len(mapper.Types())
 	want := map[string]int{
-		MetricConsumed:     3,         // a topic for each stage
-		MetricMapped:       2 * 3,     // accounts x record types
-		MetricDeadLettered: 19 + 2*5,  // the mapper's reasons and message_too_large; the push and retry stages' 5 each
-		MetricSkipped:      3,         // the mapper's skip reasons
-		MetricWarnings:     6,         // the mapper's warning codes
-		MetricPushed:       2 * 3 * 5, // accounts x types x outcomes
-		MetricParked:       2 * 2,     // accounts x park reasons
-		MetricUnavailable:  2,         // accounts
-		MetricRequests:     0,         // statuses are Ometria's: not known ahead
-		MetricCommitted:    0,         // partitions are known only once assigned
+		MetricConsumed:     3,                               // a topic for each stage
+		MetricMapped:       2 * types,                       // accounts x record types
+		MetricDeadLettered: len(mapper.Reasons()) + 1 + 2*5, // the mapper's reasons and message_too_large; the push and retry stages' 5 each
+		MetricSkipped:      len(mapper.SkipReasons()),       // the mapper's skip reasons
+		MetricWarnings:     len(mapper.WarningCodes()),      // the mapper's warning codes
+		MetricPushed:       2 * types * 5,                   // accounts x types x outcomes
+		MetricParked:       2 * 2,                           // accounts x park reasons
+		MetricUnavailable:  2,                               // accounts
+		MetricRequests:     0,                               // statuses are Ometria's: not known ahead
+		MetricCommitted:    0,                               // partitions are known only once assigned
 	}
 	mfs, err := reg.Gather()
 	if err != nil {
