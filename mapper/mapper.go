@@ -2,8 +2,9 @@
 //
 // Map is pure: event bytes and an account's settings in; records, dead letters with a
 // stable Reason, or skips out. No I/O, no clock, no logging, no global state that changes.
-// The rules are those of shared/mapping.md: identify becomes a contact, track an order
-// (for order event names) or a custom_event; page, screen, group and alias are skipped.
+// The rules are those of docs/mapping.md, the mapping contract: identify becomes a
+// contact, track an order (for order event names) or a custom_event; page, screen, group
+// and alias are skipped.
 //
 // A Mapper holds reusable buffers and is not safe for concurrent use: use one per
 // goroutine, or keep them in a sync.Pool. An Account may be shared: its settings are
