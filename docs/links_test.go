@@ -270,13 +270,12 @@ func anchors(doc string) map[string]bool {
 		for _, m := range htmlAnchor.FindAllStringSubmatch(lines[i], -1) {
 			out[m[1]] = true
 		}
-		m := atxHeading.FindStringSubmatch(line)
-		if m == nil || lines[i] == "" {
+		if !atxHeading.MatchString(line) {
 			continue
 		}
-		// Code spans keep their text in a heading's anchor: slug the original line.
-		text := atxHeading.FindStringSubmatch(lines[i])[1]
-		s := slug(text)
+		// A heading outside code; its code spans keep their text in the anchor, so the
+		// original line is slugged.
+		s := slug(atxHeading.FindStringSubmatch(lines[i])[1])
 		if n := seen[s]; n > 0 {
 			out[fmt.Sprintf("%s-%d", s, n)] = true
 		} else {

@@ -86,9 +86,7 @@ func TestConfigurationPageIsComplete(t *testing.T) {
 // configKeys lists the paths of the keys of the YAML type t under prefix: the leaves, and
 // the lists and maps of structures (accounts.NAME.field_mappings) as well as their members.
 func configKeys(t reflect.Type, prefix string) []string {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
+	t = deref(t)
 	var out []string
 	for i := range t.NumField() {
 		f := t.Field(i)
@@ -97,22 +95,13 @@ func configKeys(t reflect.Type, prefix string) []string {
 			continue
 		}
 		path := prefix + name
-		ft := f.Type
-		for ft.Kind() == reflect.Pointer {
-			ft = ft.Elem()
-		}
-		elem := func(t reflect.Type) reflect.Type {
-			for t.Kind() == reflect.Pointer {
-				t = t.Elem()
-			}
-			return t
-		}
+		ft := deref(f.Type)
 		switch {
-		case ft.Kind() == reflect.Struct && ft.PkgPath() != "time":
+		case ft.Kind() == reflect.Struct:
 			out = append(out, configKeys(ft, path+".")...)
-		case ft.Kind() == reflect.Map && elem(ft.Elem()).Kind() == reflect.Struct:
+		case ft.Kind() == reflect.Map && deref(ft.Elem()).Kind() == reflect.Struct:
 			out = append(out, configKeys(ft.Elem(), path+".NAME.")...)
-		case ft.Kind() == reflect.Slice && elem(ft.Elem()).Kind() == reflect.Struct:
+		case ft.Kind() == reflect.Slice && deref(ft.Elem()).Kind() == reflect.Struct:
 			out = append(out, path)
 			out = append(out, configKeys(ft.Elem(), path+"[].")...)
 		default:
@@ -120,4 +109,12 @@ func configKeys(t reflect.Type, prefix string) []string {
 		}
 	}
 	return out
+}
+
+// deref is t without its pointers.
+func deref(t reflect.Type) reflect.Type {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t
 }
