@@ -11,9 +11,8 @@ import (
 	"testing"
 )
 
-// benchEvents are the 2,000 events of shared/bench/events-2k.jsonl (40% identify, 40%
-// custom events, 20% orders with 1-5 products, about 1.8 KB each, a few invalid),
-// stored compressed in testdata so the benchmark runs from a clean clone.
+// benchEvents are the 2,000 events of testdata/events-2k.jsonl.gz (40% identify, 40%
+// custom events, 20% orders with 1-5 products, about 1.8 KB each, a few invalid).
 func benchEvents(tb testing.TB) [][]byte {
 	tb.Helper()
 	f, err := os.Open("testdata/events-2k.jsonl.gz")

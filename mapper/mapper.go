@@ -5,7 +5,7 @@
 // clock, but for one option: an account that derives products from orders and product
 // views (Settings.DeriveProducts) remembers, in its Account, when it last derived each
 // product, and reads its clock (Settings.Now) to derive each at most once an interval.
-// The rules are those of shared/mapping.md and docs/mapping-products.md: identify becomes
+// The rules are those of docs/mapping.md and docs/mapping-products.md: identify becomes
 // a contact, track an order (for order event names), a product (for product event names)
 // or a custom_event; page, screen, group and alias are skipped.
 //

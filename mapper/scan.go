@@ -9,10 +9,10 @@ import (
 
 // This file is a small JSON scanner that validates a document in one pass and records
 // where the values the mapper reads begin and end, without building a tree. It exists
-// because a full parse (fastjson) costs about 5 µs for a 1.8 KB event on the target
-// machine, more than the whole mapping budget; see the README's benchmark section.
-// This scanner, with what parseEvent collects, costs about 2.8 µs (19,400 instructions)
-// an event there (BenchmarkParse). Differential tests and a fuzz target check it against
+// because a full parse (fastjson) costs about 4.7 µs for a 1.8 KB event on the project's
+// machine, more than the whole mapping budget; see docs/benchmarks.md. This scanner, with
+// what parseEvent collects, costs about 2.8 µs (19,400 instructions) an event there
+// (BenchmarkParse). Differential tests and a fuzz target check it against
 // encoding/json.
 
 // maxDepth bounds nesting so hostile input cannot exhaust the stack.

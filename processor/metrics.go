@@ -11,8 +11,8 @@ import (
 	"github.com/kafka-ometria/kafka-ometria/sink"
 )
 
-// Metric names, all under the kafka_ometria_ prefix. The Grafana dashboard and the
-// README list these; a test keeps them in step.
+// Metric names, all under the kafka_ometria_ prefix. The Grafana dashboard and
+// docs/operations.md list these; tests in deploy/ and docs/ keep them in step.
 const (
 	MetricConsumed     = "kafka_ometria_consumed_total"         // messages read, by stage and topic
 	MetricMapped       = "kafka_ometria_mapped_total"           // records made, by account and type

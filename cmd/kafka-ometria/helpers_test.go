@@ -20,7 +20,7 @@ accounts:
   beta: {api_key_env: OMETRIA_KEY_BETA, unsupported: dead_letter}
 `
 
-// Events that are fully valid per shared/mapping.md.
+// Events that are fully valid per docs/mapping.md.
 const (
 	identifyEvent = `{"type":"identify","userId":"u1","traits":{"email":"ann@example.com","listingId":"ol_1","firstName":"Ann"}}`
 	orderEvent    = `{"type":"track","event":"Order Completed","userId":"u1","traits":{"email":"ann@example.com"},"properties":{"order_id":"o1","timestamp":"2024-05-01T10:00:00Z","grand_total":12.5,"currency":"GBP"}}`
