@@ -22,6 +22,7 @@ bench: ## run the benchmarks on one core (figures recorded in README.md)
 	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 -count 3 ./mapper
 	$(GO) test -run '^$$' -bench SinkBacklog -benchtime 12000x ./sink
 	$(GO) test -run '^$$' -bench SinkThroughput -benchtime 3s ./sink
+	$(GO) test -run '^$$' -bench 'Replay|Scan' -benchtime 3x ./dlq
 
 lint: ## gofmt check, go vet, staticcheck
 	@unformatted="$$(gofmt -l .)"; if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi

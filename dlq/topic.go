@@ -132,56 +132,93 @@ func (t *Topic) Ends() map[int]int64 {
 	return out
 }
 
-// stallTimeout bounds how long a read waits without any message before it gives up.
+// stallTimeout bounds how long a read goes on without any progress before it gives up.
 const stallTimeout = 30 * time.Second
 
 // Read calls fn with each message of partition of the topic from offset from to offset
 // to (excluded), in order. An error of fn stops the read and is returned.
+//
+// It fetches from the partition's leader itself, one fetch at a time: nothing is fetched
+// ahead (so nothing is left waiting when it ends), and a fetch's answer may take as long
+// as a loaded broker needs. A failed fetch is tried again on a new connection.
 func (t *Topic) Read(ctx context.Context, partition int, from, to int64, fn func(kafka.Message) error) error {
 	if from >= to {
 		return nil
 	}
-	r := kafka.NewReader(kafka.ReaderConfig{
-		Brokers: t.conn.Brokers, Topic: t.Name, Partition: partition, Dialer: t.conn.Dialer,
-		MinBytes: 1, MaxBytes: 16 << 20, MaxWait: 50 * time.Millisecond, QueueCapacity: 1000,
-		ReadLagInterval: -1,
-	})
-	defer r.Close()
-	if err := r.SetOffset(from); err != nil {
-		return err
+	dialer := t.conn.Dialer
+	if dialer == nil {
+		dialer = kafka.DefaultDialer
 	}
-	last := time.Now()
-	for {
-		fctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		m, err := r.FetchMessage(fctx)
-		cancel()
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			// Nothing came: the rest of the range may hold no messages (transaction
-			// markers, compaction), which the reader's offset shows.
-			if r.Offset() >= to {
-				return nil
-			}
-			if time.Since(last) > stallTimeout {
-				return fmt.Errorf("%s: reading topic %s partition %d: nothing at offset %d (the end is %d) for %v: %w",
-					t.Setting, t.Name, partition, r.Offset(), to, stallTimeout, err)
-			}
-			continue
+	var conn *kafka.Conn
+	defer func() {
+		if conn != nil {
+			conn.Close()
 		}
-		last = time.Now()
-		if m.Offset >= to {
-			return nil
-		}
-		if m.Offset < from {
-			continue
-		}
-		if err := fn(m); err != nil {
+	}()
+	off, progress, failures := from, time.Now(), 0
+	var lastErr error
+	for off < to {
+		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if m.Offset >= to-1 {
-			return nil
+		if time.Since(progress) > stallTimeout {
+			return fmt.Errorf("%s: reading topic %s partition %d: no progress at offset %d (the end is %d) for %v: %v",
+				t.Setting, t.Name, partition, off, to, stallTimeout, lastErr)
+		}
+		if failures > 0 {
+			if err := sleep(ctx, min(time.Duration(failures)*200*time.Millisecond, 2*time.Second)); err != nil {
+				return err
+			}
+		}
+		if conn == nil {
+			c, err := dialer.DialLeader(ctx, "tcp", t.conn.Brokers[failures%len(t.conn.Brokers)], t.Name, partition)
+			if err != nil {
+				lastErr, failures = err, failures+1
+				continue
+			}
+			conn = c
+		}
+		if _, err := conn.Seek(off, kafka.SeekAbsolute|kafka.SeekDontCheck); err != nil {
+			lastErr, failures = err, failures+1
+			conn.Close()
+			conn = nil
+			continue
+		}
+		_ = conn.SetReadDeadline(time.Now().Add(stallTimeout))
+		batch := conn.ReadBatchWith(kafka.ReadBatchConfig{MinBytes: 1, MaxBytes: 16 << 20, MaxWait: 500 * time.Millisecond})
+		var fnErr error
+		for fnErr == nil {
+			m, err := batch.ReadMessage()
+			if err != nil || m.Offset >= to {
+				break
+			}
+			if m.Offset < off {
+				continue
+			}
+			off, progress = m.Offset+1, time.Now()
+			fnErr = fn(m)
+		}
+		next := batch.Offset() // past transaction markers and compacted gaps too
+		err := batch.Close()
+		switch {
+		case fnErr != nil:
+			return fnErr
+		case errors.Is(err, kafka.OffsetOutOfRange): // retention deleted what was left to read
+			if first, ferr := conn.ReadFirstOffset(); ferr == nil && first > off {
+				off, progress = first, time.Now()
+				continue
+			}
+			fallthrough
+		case err != nil:
+			lastErr, failures = err, failures+1
+			conn.Close()
+			conn = nil
+			continue
+		}
+		failures = 0
+		if next > off {
+			off, progress = next, time.Now()
 		}
 	}
+	return nil
 }
