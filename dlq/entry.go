@@ -23,13 +23,6 @@ import (
 	"github.com/kafka-ometria/kafka-ometria/processor"
 )
 
-// Headers of a dead letter whose value was cut to fit the dead-letter topic.
-const (
-	headerTruncated      = "ometria-truncated"       // "true"
-	headerOriginalSize   = "ometria-original-size"   // the whole value's length, decimal
-	headerOriginalSHA256 = "ometria-original-sha256" // SHA-256 of the whole value, hex
-)
-
 // ownPrefix starts the name of every header kafka-ometria writes.
 const ownPrefix = "ometria-"
 
@@ -89,7 +82,7 @@ func NewEntry(m kafka.Message) *Entry {
 	e.RecordType, _ = e.Header(processor.HeaderRecordType)
 	e.RecordID, _ = e.Header(processor.HeaderRecordID)
 	e.ReplayCount = e.headerInt(processor.HeaderReplayCount, 0)
-	t, _ := e.Header(headerTruncated)
+	t, _ := e.Header(processor.HeaderTruncated)
 	e.Truncated = strings.EqualFold(strings.TrimSpace(t), "true")
 	if !e.isRecord() {
 		e.EventType, e.EventName = eventFields(m.Value)

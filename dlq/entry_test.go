@@ -38,7 +38,7 @@ func TestNewEntry(t *testing.T) {
 	// Unreadable headers and values are empty, never a panic.
 	odd := NewEntry(kafka.Message{Value: []byte{0xff, '{'}, Headers: []kafka.Header{
 		h(processor.HeaderStage, "map"), h(processor.HeaderAttempt, "x"), h(processor.HeaderLastFailed, "yesterday"),
-		h(processor.HeaderReplayCount, ""), h(headerTruncated, " TRUE "), h(processor.HeaderReason, "a"), h(processor.HeaderReason, "b"),
+		h(processor.HeaderReplayCount, ""), h(processor.HeaderTruncated, " TRUE "), h(processor.HeaderReason, "a"), h(processor.HeaderReason, "b"),
 	}})
 	if !odd.Managed || odd.Attempt != 0 || !odd.LastFailed.IsZero() || odd.ReplayCount != 0 || !odd.Truncated || odd.Reason != "b" || odd.EventType != "" {
 		t.Errorf("odd headers: %+v", odd)

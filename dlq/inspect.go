@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/kafka-ometria/kafka-ometria/processor"
 )
 
 // Page is one page of the entries a filter selects.
@@ -92,8 +94,8 @@ func WriteEntry(w io.Writer, e *Entry) error {
 func writeBody(b *strings.Builder, e *Entry) {
 	v := e.Value
 	if e.Truncated {
-		size, _ := e.Header(headerOriginalSize)
-		sum, _ := e.Header(headerOriginalSHA256)
+		size, _ := e.Header(processor.HeaderOriginalSize)
+		sum, _ := e.Header(processor.HeaderOriginalSHA256)
 		fmt.Fprintf(b, "  note: this value was cut to fit the dead-letter topic: %d of %s bytes kept (sha256 of the whole value %s); it is never replayed\n",
 			len(v), orUnknown(size), orUnknown(sum))
 	}

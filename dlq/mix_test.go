@@ -106,7 +106,7 @@ func (s spec) message(i int) kafka.Message {
 		m.Headers = append(m.Headers, h(processor.HeaderReplayCount, strconv.Itoa(s.replays)))
 	}
 	if s.truncated {
-		m.Headers = append(m.Headers, h(headerTruncated, "true"), h(headerOriginalSize, "2000000"))
+		m.Headers = append(m.Headers, h(processor.HeaderTruncated, "true"), h(processor.HeaderOriginalSize, "2000000"))
 	}
 	return m
 }

@@ -27,7 +27,7 @@ func TestReplayMessage(t *testing.T) {
 			h(processor.HeaderBatchIndex, "2"),
 			h(processor.HeaderReason, "missing_email"), h(processor.HeaderMessage, "m"), h(processor.HeaderStage, "map"),
 			h(processor.HeaderAttempt, "1"), h(processor.HeaderFirstFailed, "x"), h(processor.HeaderLastFailed, "y"),
-			h(headerTruncated, "false"), h("ometria-original-reason", "r"), h("ometria-some-future-header", "z"),
+			h(processor.HeaderTruncated, "false"), h("ometria-original-reason", "r"), h("ometria-some-future-header", "z"),
 			h(processor.HeaderReplayCount, "1"), h(processor.HeaderReplayedAt, "old"), h(processor.HeaderReplayID, "old"),
 			h(processor.HeaderReplayOf, "old"), h(processor.HeaderAccount, "beta"),
 		}}
