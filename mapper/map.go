@@ -6,7 +6,9 @@ import (
 )
 
 // Map maps one Kafka message value for acct. It returns one Outcome per event: one for
-// a plain event, one per element of a {"batch": [...]} envelope (none fails the others).
+// a plain event, one per element of a {"batch": [...]} envelope (none fails the others),
+// each followed, for an account that derives products, by one Mapped outcome for each
+// product derived from it (with the event's Index and Event).
 // A nil acct dead-letters every event as unknown_account.
 //
 // The returned slice and each Outcome's Warnings are reused by the next call; Record.JSON
