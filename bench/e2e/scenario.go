@@ -365,6 +365,7 @@ func (h *harness) measure(ctx context.Context, sc scenario, shared *broker, run 
 		}
 	}
 	s1 := takeSnapshot(ko.pid(), emu.pid(), b.pid)
+	metrics := ko.scrape(ctx)
 	_, _, tEnd := emu.progress()
 	if tEnd.Before(t0) {
 		tEnd = s1.at
@@ -491,6 +492,16 @@ func (h *harness) measure(ctx context.Context, sc scenario, shared *broker, run 
 	}
 	if sc.latRate > 0 {
 		notes = append(notes, fmt.Sprintf("%d pushes", okReqs))
+	}
+	emu.mu.Lock()
+	handler, pushes := emu.handlerTime, emu.pushes
+	emu.mu.Unlock()
+	if pushes > 0 {
+		notes = append(notes, fmt.Sprintf("emulator %.1f ms a push", handler.Seconds()*1e3/float64(pushes)))
+	}
+	if n := metrics["kafka_ometria_ometria_request_seconds_count"]; n > 0 && sc.kills == 0 {
+		notes = append(notes, fmt.Sprintf("kafka-ometria %.1f ms a push round trip, %.2f s a push waiting for its token",
+			metrics["kafka_ometria_ometria_request_seconds_sum"]*1e3/n, metrics["kafka_ometria_limiter_wait_seconds_sum"]/max(metrics["kafka_ometria_limiter_wait_seconds_count"], 1)))
 	}
 	if sc.kills == 0 {
 		brokerShare := "?"
