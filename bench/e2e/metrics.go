@@ -10,8 +10,8 @@ import (
 )
 
 // promSums parses the Prometheus text exposition format and returns, for each metric
-// name, the sum of its samples over all label sets. Comments and malformed lines are
-// skipped.
+// name, the sum of its samples over all label sets, and each labelled series under its
+// own text (`name{a="b"}`). Comments and malformed lines are skipped.
 func promSums(r io.Reader) map[string]float64 {
 	out := map[string]float64{}
 	sc := bufio.NewScanner(r)
@@ -21,7 +21,7 @@ func promSums(r io.Reader) map[string]float64 {
 		if line == "" || line[0] == '#' {
 			continue
 		}
-		name, rest := line, ""
+		name, rest, series := line, "", ""
 		if i := strings.IndexAny(line, "{ "); i >= 0 {
 			name, rest = line[:i], line[i:]
 		}
@@ -30,6 +30,7 @@ func promSums(r io.Reader) map[string]float64 {
 			if j < 0 {
 				continue
 			}
+			series = name + rest[:j+1]
 			rest = rest[j+1:]
 		}
 		f := strings.Fields(rest)
@@ -41,6 +42,9 @@ func promSums(r io.Reader) map[string]float64 {
 			continue
 		}
 		out[name] += v
+		if series != "" {
+			out[series] += v
+		}
 	}
 	return out
 }

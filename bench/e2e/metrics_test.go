@@ -18,10 +18,11 @@ broken{ 1
 `
 	got := promSums(strings.NewReader(text))
 	for name, want := range map[string]float64{
-		"kafka_ometria_ometria_request_seconds_sum":   12.5,
-		"kafka_ometria_ometria_request_seconds_count": 250,
-		"kafka_ometria_pushed_total":                  150,
-		"go_goroutines":                               42,
+		"kafka_ometria_ometria_request_seconds_sum":                              12.5,
+		"kafka_ometria_ometria_request_seconds_count":                            250,
+		"kafka_ometria_pushed_total":                                             150,
+		"go_goroutines":                                                          42,
+		`kafka_ometria_pushed_total{account="b",outcome="accepted",type="x{y}"}`: 50,
 	} {
 		if got[name] != want {
 			t.Errorf("%s = %v, want %v", name, got[name], want)

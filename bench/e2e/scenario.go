@@ -308,6 +308,9 @@ func (h *harness) measure(ctx context.Context, sc scenario, shared *broker, run 
 	var restarted time.Time
 	deadline := t0.Add(h.opts.timeout)
 	lastLog := time.Now()
+	// kafka-ometria's in-flight gauges, sampled once a second: what its windows hold.
+	inFlight := map[string][]float64{}
+	lastScrape := time.Now()
 	produceFinished := false
 	for {
 		acc, rej, _ := emu.progress()
@@ -355,6 +358,14 @@ func (h *harness) measure(ctx context.Context, sc scenario, shared *broker, run 
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("%w after %v: %d of %d records at the emulator", errTimeout, h.opts.timeout, acc, want)
+		}
+		if time.Since(lastScrape) >= time.Second && sc.kills == 0 {
+			lastScrape = time.Now()
+			if m := ko.scrape(ctx); m != nil {
+				for _, st := range []string{"map", "push"} {
+					inFlight[st] = append(inFlight[st], m[`kafka_ometria_in_flight{stage="`+st+`"}`])
+				}
+			}
 		}
 		if time.Since(lastLog) > 10*time.Second {
 			logf("  %d of %d records at the emulator after %.0fs", acc, want, time.Since(t0).Seconds())
@@ -492,6 +503,19 @@ func (h *harness) measure(ctx context.Context, sc scenario, shared *broker, run 
 	}
 	if sc.latRate > 0 {
 		notes = append(notes, fmt.Sprintf("%d pushes", okReqs))
+	}
+	if len(inFlight["push"]) > 0 {
+		var parts []string
+		for _, st := range []string{"map", "push"} {
+			xs := inFlight[st]
+			sum := 0.0
+			for _, x := range xs {
+				sum += x
+			}
+			_, hi := minMax(xs)
+			parts = append(parts, fmt.Sprintf("%s mean %.0f, max %.0f", st, sum/float64(len(xs)), hi))
+		}
+		notes = append(notes, "messages in flight (1-s samples): "+strings.Join(parts, "; "))
 	}
 	emu.mu.Lock()
 	handler, pushes := emu.handlerTime, emu.pushes
