@@ -1,9 +1,6 @@
 package main
 
-import (
-	"fmt"
-	"testing"
-)
+import "testing"
 
 func TestUniquify(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
@@ -66,5 +63,4 @@ func TestMapSamples(t *testing.T) {
 	if records != 5 || distinct > 2 {
 		t.Errorf("10 events, not unique: %d records, %d distinct; want 5 and at most 2", records, distinct)
 	}
-	_ = fmt.Sprint()
 }

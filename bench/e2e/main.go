@@ -46,6 +46,7 @@ type options struct {
 	crashKills  int
 	crashRate   float64
 	crashSessTO time.Duration
+	report      []string
 }
 
 func main() {
@@ -83,6 +84,8 @@ func parseFlags() (options, error) {
 	flag.IntVar(&o.crashKills, "crash-kills", 0, "SIGKILLs in f (default 2; -quick 1)")
 	flag.Float64Var(&o.crashRate, "crash-rate", 0, "rate limit of f's accounts (0: off)")
 	flag.DurationVar(&o.crashSessTO, "crash-session-timeout", 10*time.Second, "kafka.session_timeout in f")
+	var report string
+	flag.StringVar(&report, "report", "", "run nothing: print the tables of results saved with -json (comma-separated files, merged)")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q", flag.Arg(0))
@@ -94,6 +97,7 @@ func parseFlags() (options, error) {
 		}
 	}
 	o.scenarios = splitList(scenarios)
+	o.report = splitList(report)
 	def := func(v *int, full, quick int) {
 		if *v == 0 {
 			*v = full
@@ -176,6 +180,9 @@ func run() int {
 		fmt.Fprintln(os.Stderr, "bench-e2e:", err)
 		return 2
 	}
+	if len(o.report) > 0 {
+		return printReport(o.report)
+	}
 	list, err := o.scenarioList()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench-e2e:", err)
@@ -246,14 +253,8 @@ func run() int {
 	if ctx.Err() != nil {
 		logf("interrupted")
 	}
-	sortResults(results)
 	fmt.Printf("\nkafka-ometria end to end (%s sizes; %s)\n\n", map[bool]string{true: "-quick", false: "full"}[o.quick], time.Now().Format("2006-01-02 15:04"))
-	writeTable(os.Stdout, results)
-	if o.runs > 1 {
-		fmt.Println("\nRanges over the runs:")
-		fmt.Println()
-		writeRanges(os.Stdout, results)
-	}
+	writeResults(results, o.runs > 1)
 	if o.jsonOut != "" {
 		b, _ := json.MarshalIndent(results, "", "  ")
 		if err := os.WriteFile(o.jsonOut, append(b, '\n'), 0o644); err != nil {
@@ -288,4 +289,42 @@ func (h *harness) binaries(repo string) error {
 		}
 	}
 	return nil
+}
+
+// writeResults prints the table of every run and, with ranges, the table of ranges.
+func writeResults(results []result, ranges bool) {
+	sortResults(results)
+	writeTable(os.Stdout, results)
+	if ranges {
+		fmt.Println("\nRanges over the runs:")
+		fmt.Println()
+		writeRanges(os.Stdout, results)
+	}
+}
+
+// printReport prints the tables of results saved with -json, merged, numbering the runs
+// of each scenario and broker anew.
+func printReport(files []string) int {
+	var all []result
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench-e2e:", err)
+			return 1
+		}
+		var rs []result
+		if err := json.Unmarshal(b, &rs); err != nil {
+			fmt.Fprintf(os.Stderr, "bench-e2e: %s: %v\n", f, err)
+			return 1
+		}
+		all = append(all, rs...)
+	}
+	runs := map[string]int{}
+	for i := range all {
+		k := all[i].Scenario + "/" + all[i].Broker
+		runs[k]++
+		all[i].Run = runs[k]
+	}
+	writeResults(all, true)
+	return 0
 }

@@ -131,9 +131,7 @@ type logLine struct {
 	Address  string  `json:"address"` // kafka-ometria's "serving metrics and health"
 	Method   string  `json:"method"`
 	Path     string  `json:"path"`
-	Account  string  `json:"account"`
 	Status   int     `json:"status"`
-	Records  int     `json:"records"`
 	Accepted int     `json:"accepted"`
 	Rejected int     `json:"rejected"`
 	Duration float64 `json:"duration"` // seconds
@@ -150,20 +148,17 @@ type emulator struct {
 	*child
 	url string // http://host:port
 
-	mu            sync.Mutex
-	addr          chan string
-	accepted      int
-	rejected      int
-	pushes        int
-	statuses      map[int]int
-	firstPush     time.Time
-	lastAccepted  time.Time
-	handlerTime   time.Duration
-	acceptedByAcc map[string]int
+	mu           sync.Mutex
+	addr         chan string
+	accepted     int // records accepted, by the log
+	rejected     int
+	pushes       int
+	lastAccepted time.Time
+	handlerTime  time.Duration
 }
 
 func startEmulator(bin, configPath, logPath string) (*emulator, error) {
-	e := &emulator{addr: make(chan string, 1), statuses: map[int]int{}, acceptedByAcc: map[string]int{}}
+	e := &emulator{addr: make(chan string, 1)}
 	c, err := startChild("ometria-emulator", bin, []string{"--config", configPath}, nil, logPath, e.onLine)
 	if err != nil {
 		return nil, err
@@ -197,15 +192,10 @@ func (e *emulator) onLine(b []byte) {
 		e.mu.Lock()
 		defer e.mu.Unlock()
 		e.pushes++
-		e.statuses[l.Status]++
 		e.handlerTime += time.Duration(l.Duration * float64(time.Second))
-		if e.firstPush.IsZero() {
-			e.firstPush = t
-		}
 		if l.Status >= 200 && l.Status < 300 {
 			e.accepted += l.Accepted
 			e.rejected += l.Rejected
-			e.acceptedByAcc[l.Account] += l.Accepted
 			if l.Accepted > 0 && t.After(e.lastAccepted) {
 				e.lastAccepted = t
 			}
@@ -224,7 +214,6 @@ func (e *emulator) progress() (accepted, rejected int, last time.Time) {
 type emuRequest struct {
 	Time     time.Time `json:"time"`
 	Status   int       `json:"status"`
-	Records  int       `json:"records"`
 	Accepted int       `json:"accepted"`
 	Rejected int       `json:"rejected"`
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -126,8 +125,4 @@ func latencies(produced map[recKey][]time.Time, arrivals []arrival) (lat []time.
 		missing += len(q)
 	}
 	return lat, dups, missing
-}
-
-func (a arrival) String() string {
-	return fmt.Sprintf("%s at %s", a.key, a.at.Format(time.RFC3339Nano))
 }
