@@ -72,7 +72,7 @@ func parseFlags() (options, error) {
 	flag.IntVar(&o.kafkaPort, "kafka-port", 29492, "port of the broker scripts/kafka-local starts (the next ports +10, +20 when taken)")
 	flag.StringVar(&o.work, "work", "", "directory for configs and logs (default: a new one under the temp dir, kept)")
 	flag.StringVar(&o.jsonOut, "json", "", "also write the results as JSON to this file")
-	flag.DurationVar(&o.timeout, "timeout", 15*time.Minute, "the longest one scenario may take")
+	flag.DurationVar(&o.timeout, "timeout", 30*time.Minute, "the longest one scenario may take")
 	flag.BoolVar(&o.keepTopics, "keep-topics", false, "keep each scenario's topics on the real broker")
 	flag.IntVar(&o.throughputN, "throughput-events", 0, "events of a and b (default 200,000; -quick 40,000)")
 	flag.IntVar(&o.backlogN, "backlog-events", 0, "events of c (default 80,000; -quick 20,000)")
