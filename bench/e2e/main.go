@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -65,7 +66,7 @@ func parseFlags() (options, error) {
 	var brokers, scenarios string
 	flag.StringVar(&o.bin, "bin", "", "directory holding the kafka-ometria and ometria-emulator binaries (make build's bin); empty: build them")
 	flag.StringVar(&brokers, "brokers", "real,kfake", "Kafkas to run on: real (scripts/kafka-local, or KAFKA_BROKERS when set), kfake")
-	flag.StringVar(&scenarios, "scenarios", "a,b,c,d,e,f", "scenarios to run (a: limits off, 4 record partitions; b: 12; c: limits on, backlog; d: memory, many accounts; e: latency; f: crash)")
+	flag.StringVar(&scenarios, "scenarios", "a,b,c,d,e,f", "scenarios to run (a: limits off, 4 record partitions; b: 12; c: limits on, backlog; d: memory, many accounts; e: latency; f: crash); ID:N gives scenario ID N record partitions, e.g. a,a:8,b")
 	flag.BoolVar(&o.quick, "quick", false, "smaller sizes: the whole run in a few minutes")
 	flag.IntVar(&o.runs, "runs", 1, "runs of every scenario, interleaved (run 1 of each, then run 2...), for ranges")
 	flag.StringVar(&o.eventsFile, "events", "mapper/testdata/events-2k.jsonl.gz", "sample events, JSONL (gzipped with .gz), copied round robin")
@@ -146,11 +147,30 @@ func (o options) scenarioList() ([]scenario, error) {
 			rate: o.crashRate, kills: o.crashKills, unique: true, sessionTimeout: o.crashSessTO},
 	}
 	var out []scenario
-	for _, id := range o.scenarios {
+	seen := map[string]bool{}
+	for _, entry := range o.scenarios {
+		id, parts, overridden := strings.Cut(entry, ":")
 		s, ok := all[id]
 		if !ok {
 			return nil, fmt.Errorf("-scenarios: no scenario %q (a to f)", id)
 		}
+		s.tag = id
+		if overridden {
+			n, err := strconv.Atoi(parts)
+			if err != nil || n < 1 || n > 1000 {
+				return nil, fmt.Errorf("-scenarios %s: want ID:N, N record partitions from 1 to 1000", entry)
+			}
+			s.recordParts, s.tag = int32(n), fmt.Sprintf("%s%d", id, n)
+			if id == "a" || id == "b" {
+				s.name = fmt.Sprintf("limits off, %d record partitions", n)
+			} else {
+				s.name += fmt.Sprintf(", %d record partitions", n)
+			}
+		}
+		if seen[s.tag] {
+			return nil, fmt.Errorf("-scenarios: %s twice", entry)
+		}
+		seen[s.tag] = true
 		out = append(out, s)
 	}
 	return out, nil

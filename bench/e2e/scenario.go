@@ -16,6 +16,7 @@ import (
 // scenario is one measurement.
 type scenario struct {
 	id          string // a..f, the flag's letter
+	tag         string // id, or id and record partitions ("a8") when -scenarios overrides them
 	name        string // in the table
 	events      int
 	accounts    int
@@ -126,13 +127,13 @@ func (h *harness) runScenario(ctx context.Context, sc scenario, shared *broker, 
 	err := h.measure(ctx, sc, shared, run, &res)
 	if err != nil {
 		res.Err = err.Error()
-		logf("%s on %s, run %d: %v", sc.id, shared.kind, run, err)
+		logf("%s on %s, run %d: %v", sc.tag, shared.kind, run, err)
 	}
 	return res
 }
 
 func (h *harness) measure(ctx context.Context, sc scenario, shared *broker, run int, res *result) error {
-	name := fmt.Sprintf("%s-%s-%d", sc.id, shared.kind, run)
+	name := fmt.Sprintf("%s-%s-%d", sc.tag, shared.kind, run)
 	dir := filepath.Join(h.work, name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -154,7 +155,7 @@ func (h *harness) measure(ctx context.Context, sc scenario, shared *broker, run 
 		return err
 	}
 	defer kc.close()
-	prefix := fmt.Sprintf("bench-%s-%s%d", h.stamp, sc.id, run)
+	prefix := fmt.Sprintf("bench-%s-%s-%d", h.stamp, sc.tag, run)
 	tp := topicNames(prefix)
 	if err := kc.createTopics(ctx, map[string]int32{tp.events: sc.eventParts, tp.records: sc.recordParts,
 		tp.retry: 4, tp.dlq: 4, tp.replay: 1}); err != nil {
@@ -211,7 +212,7 @@ func (h *harness) measure(ctx context.Context, sc scenario, shared *broker, run 
 	if want == 0 {
 		return errNoRecords
 	}
-	logf("%s on %s, run %d: %d events, %d accounts, %d records to push (%s)", sc.id, b.kind, run, n, sc.accounts, want, dir)
+	logf("%s on %s, run %d: %d events, %d accounts, %d records to push (%s)", sc.tag, b.kind, run, n, sc.accounts, want, dir)
 
 	pr := &producer{k: kc}
 	headers := make([][]byte, len(accounts))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -32,5 +33,27 @@ func TestWriteRanges(t *testing.T) {
 	writeTable(&b, rs)
 	if !strings.Contains(b.String(), "FAILED: boom") {
 		t.Errorf("table:\n%s", b.String())
+	}
+}
+
+func TestScenarioList(t *testing.T) {
+	o := options{scenarios: []string{"a", "a:8", "b", "c:2"}, throughputN: 10, backlogN: 5, memoryN: 7, memoryAccts: 3, crashN: 4, crashKills: 1}
+	list, err := o.scenarioList()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []string{}
+	for _, s := range list {
+		got = append(got, fmt.Sprintf("%s %s %d", s.tag, s.name, s.recordParts))
+	}
+	want := []string{"a limits off, 4 record partitions 4", "a8 limits off, 8 record partitions 8",
+		"b limits off, 12 record partitions 12", "c2 limits on (4/s), backlog, 2 record partitions 2"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("scenarios:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, bad := range [][]string{{"g"}, {"a:0"}, {"a:x"}, {"a", "a"}, {"a:8", "a:8"}} {
+		if _, err := (options{scenarios: bad}).scenarioList(); err == nil {
+			t.Errorf("-scenarios %v: no error", bad)
+		}
 	}
 }
