@@ -311,6 +311,7 @@ func (h *harness) measure(ctx context.Context, sc scenario, shared *broker, run 
 	lastLog := time.Now()
 	// kafka-ometria's in-flight gauges, sampled once a second: what its windows hold.
 	inFlight := map[string][]float64{}
+	waiting := map[string][]float64{}
 	lastScrape := time.Now()
 	produceFinished := false
 	for {
@@ -366,6 +367,17 @@ func (h *harness) measure(ctx context.Context, sc scenario, shared *broker, run 
 				for _, st := range []string{"map", "push"} {
 					inFlight[st] = append(inFlight[st], m[`kafka_ometria_in_flight{stage="`+st+`"}`])
 				}
+			}
+			// Where the work waits: events not yet mapped (the events topic's end less the
+			// events behind the records written, at the share of events that make one) and
+			// records not yet accepted (the records topic's end less the accepted).
+			evEnd, _, err1 := kc.endOffsets(ctx, tp.events)
+			recEnd, _, err2 := kc.endOffsets(ctx, tp.records)
+			if err1 == nil && err2 == nil {
+				acc, rej, _ := emu.progress()
+				mapped := float64(recEnd) * float64(n) / float64(want)
+				waiting["map"] = append(waiting["map"], max(float64(evEnd)-mapped, 0))
+				waiting["push"] = append(waiting["push"], max(float64(recEnd)-float64(acc+rej), 0))
 			}
 		}
 		if time.Since(lastLog) > 10*time.Second {
@@ -517,6 +529,19 @@ func (h *harness) measure(ctx context.Context, sc scenario, shared *broker, run 
 			parts = append(parts, fmt.Sprintf("%s mean %.0f, max %.0f", st, sum/float64(len(xs)), hi))
 		}
 		notes = append(notes, "messages in flight (1-s samples): "+strings.Join(parts, "; "))
+	}
+	if len(waiting["push"]) > 0 {
+		mean := func(xs []float64) float64 {
+			sum := 0.0
+			for _, x := range xs {
+				sum += x
+			}
+			return sum / float64(len(xs))
+		}
+		_, mapHi := minMax(waiting["map"])
+		_, pushHi := minMax(waiting["push"])
+		notes = append(notes, fmt.Sprintf("waiting (1-s samples): events not yet mapped mean %.0f, max %.0f; records on the records topic not yet accepted mean %.0f, max %.0f",
+			mean(waiting["map"]), mapHi, mean(waiting["push"]), pushHi))
 	}
 	emu.mu.Lock()
 	handler, pushes := emu.handlerTime, emu.pushes
