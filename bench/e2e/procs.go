@@ -213,6 +213,7 @@ func (e *emulator) progress() (accepted, rejected int, last time.Time) {
 // emuRequest is one push in the emulator's history (GET /_emulator/requests).
 type emuRequest struct {
 	Time     time.Time `json:"time"`
+	Type     string    `json:"type"`
 	Status   int       `json:"status"`
 	Accepted int       `json:"accepted"`
 	Rejected int       `json:"rejected"`

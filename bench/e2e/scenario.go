@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -312,6 +313,7 @@ func (h *harness) measure(ctx context.Context, sc scenario, shared *broker, run 
 	// kafka-ometria's in-flight gauges, sampled once a second: what its windows hold.
 	inFlight := map[string][]float64{}
 	waiting := map[string][]float64{}
+	var oldestPush []float64
 	lastScrape := time.Now()
 	produceFinished := false
 	for {
@@ -367,6 +369,15 @@ func (h *harness) measure(ctx context.Context, sc scenario, shared *broker, run 
 				for _, st := range []string{"map", "push"} {
 					inFlight[st] = append(inFlight[st], m[`kafka_ometria_in_flight{stage="`+st+`"}`])
 				}
+				// The age of the oldest unfinished record of the push stage's partitions:
+				// what holds the partition's window.
+				oldest := 0.0
+				for k, v := range m {
+					if strings.HasPrefix(k, `kafka_ometria_oldest_unfinished_seconds{group="`+groupID+`-push"`) {
+						oldest = max(oldest, v)
+					}
+				}
+				oldestPush = append(oldestPush, oldest)
 			}
 			// Where the work waits: events not yet mapped (the events topic's end less the
 			// events behind the records written, at the share of events that make one) and
@@ -435,6 +446,7 @@ func (h *harness) measure(ctx context.Context, sc scenario, shared *broker, run 
 		return err
 	}
 	okReqs, okRecs := 0, 0
+	byType := map[string][2]int{} // pushes and records of each record type
 	var shares []float64
 	for _, a := range accounts {
 		var times []time.Time
@@ -449,6 +461,8 @@ func (h *harness) measure(ctx context.Context, sc scenario, shared *broker, run 
 				okReqs++
 				okRecs += r.Accepted + r.Rejected
 				ok = append(ok, r.Time)
+				t := byType[r.Type]
+				byType[r.Type] = [2]int{t[0] + 1, t[1] + r.Accepted + r.Rejected}
 			}
 		}
 		res.MaxReqPerSec = max(res.MaxReqPerSec, maxInWindow(times, time.Second))
@@ -460,6 +474,12 @@ func (h *harness) measure(ctx context.Context, sc scenario, shared *broker, run 
 		res.RecPerReq = float64(okRecs) / float64(okReqs)
 	}
 	res.ShareMin, res.ShareMax = minMax(shares)
+	var perType []string
+	for _, typ := range slices.Sorted(maps.Keys(byType)) {
+		t := byType[typ]
+		perType = append(perType, fmt.Sprintf("%s %.1f", typ, float64(t[1])/float64(t[0])))
+	}
+	notes = append(notes, "records a push by type: "+strings.Join(perType, ", "))
 	if sc.rate > 0 && sc.backlog {
 		floor := float64(okReqs) / (float64(sc.accounts) * sc.rate)
 		first := time.Time{}
@@ -528,6 +548,12 @@ func (h *harness) measure(ctx context.Context, sc scenario, shared *broker, run 
 			_, hi := minMax(xs)
 			parts = append(parts, fmt.Sprintf("%s mean %.0f, max %.0f", st, sum/float64(len(xs)), hi))
 		}
+		sum := 0.0
+		for _, x := range oldestPush {
+			sum += x
+		}
+		_, hi := minMax(oldestPush)
+		parts = append(parts, fmt.Sprintf("oldest unfinished record of a push partition mean %.2f s, max %.2f s", sum/float64(max(len(oldestPush), 1)), hi))
 		notes = append(notes, "messages in flight (1-s samples): "+strings.Join(parts, "; "))
 	}
 	if len(waiting["push"]) > 0 {
