@@ -4,10 +4,10 @@ GO          ?= go
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BIN         ?= bin
 
-.PHONY: help demo test test-short bench lint build fuzz clean
+.PHONY: help demo test test-short bench bench-e2e lint build fuzz clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 demo: ## the whole pipeline on an in-process Kafka and the Ometria emulator
 	$(GO) run ./cmd/kafka-ometria demo
@@ -28,6 +28,17 @@ lint: ## gofmt check, go vet, staticcheck
 	@unformatted="$$(gofmt -l .)"; if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
+
+# bench-e2e: the whole pipeline end to end, the real binaries over a real broker
+# (scripts/kafka-local on BENCH_KAFKA_PORT, or KAFKA_BROKERS when set) and over kfake;
+# prints one table (docs/benchmarks-e2e.md). Not part of `make test` nor CI: it takes
+# minutes. BENCH_E2E_FLAGS passes flags, e.g. BENCH_E2E_FLAGS='-quick' or
+# BENCH_E2E_FLAGS='-scenarios a,b -brokers real -runs 3'.
+BENCH_KAFKA_PORT ?= 29492
+BENCH_E2E_FLAGS  ?=
+
+bench-e2e: build ## end-to-end benchmark over a real broker and kfake, one table (minutes; BENCH_E2E_FLAGS=-quick)
+	$(GO) run ./bench/e2e -bin $(BIN) -kafka-port $(BENCH_KAFKA_PORT) $(BENCH_E2E_FLAGS)
 
 build: ## build the binaries into ./bin
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ ./cmd/...
