@@ -35,6 +35,8 @@ func (v *view) ambiguous(rec int) *Error {
 		traits = &customerTraits
 	case recCustomEvent:
 		traits = &customEventTraits
+	case recProduct:
+		traits = &slots{} // a product reads no traits
 	}
 	if k, ok := v.traits.firstDup(traits); ok {
 		return duplicate("traits." + slotNames[k])

@@ -29,5 +29,7 @@ func TestDuplicateKeys(t *testing.T) {
 		// Keys the mapping does not read are copied as they are.
 		{name: "an unread key", in: identify(`"plan":"a","plan":"b"`), want: map[string]any{"properties.plan": "b"}},
 		{name: "order traits are not read by a contact", in: identify(``, `"properties":{"order_id":"a","order_id":"b"}`), typ: TypeContact},
+		{name: "traits are not read by a product", in: track("Product Updated", `"product_id":"p"`, `"traits":{"email":"a@b.co","email":"c@d.co"}`), typ: TypeProduct},
+		{name: "a trait an order does not read", in: order(``, `"traits":{"email":"a@b.co","plan":"a","plan":"b"}`), typ: TypeOrder},
 	})
 }
