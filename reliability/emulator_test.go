@@ -35,11 +35,15 @@ type emulator struct {
 }
 
 // startEmulator runs ometria-emulator on a free port with accounts, a backlog that never
-// fills and fault draws from seed.
-func startEmulator(t *testing.T, accounts []account, seed int64) *emulator {
+// fills, fault draws from seed, and the settings of extra (lines of its YAML config).
+func startEmulator(t *testing.T, accounts []account, seed int64, extra ...string) *emulator {
 	t.Helper()
 	var b strings.Builder
-	fmt.Fprintf(&b, "backlog_limit: 100000000\nbacklog_drain: 100000000\nseed: %d\naccounts:\n", seed)
+	fmt.Fprintf(&b, "backlog_limit: 100000000\nbacklog_drain: 100000000\nseed: %d\n", seed)
+	for _, l := range extra {
+		b.WriteString(l + "\n")
+	}
+	b.WriteString("accounts:\n")
 	for _, a := range accounts {
 		fmt.Fprintf(&b, "  - {name: %s, key: %q, rate_limit: %d}\n", a.name, a.key, a.rate)
 	}

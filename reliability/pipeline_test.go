@@ -31,6 +31,7 @@ type setup struct {
 	ometriaURL     string
 	ometriaTimeout time.Duration
 	retry          string // the retry: section, YAML flow style
+	accountExtra   string // more YAML flow members of every account
 }
 
 var prefixSeq int
@@ -86,7 +87,11 @@ func (s *setup) yaml() string {
 	fmt.Fprintf(&b, "retry: %s\n", s.retry)
 	b.WriteString("accounts:\n")
 	for _, a := range s.accounts {
-		fmt.Fprintf(&b, "  %s: {api_key_env: %s, rate_limit: %d, phone_region: GB}\n", a.name, keyVar(a.name), a.rate)
+		extra := ""
+		if s.accountExtra != "" {
+			extra = ", " + s.accountExtra
+		}
+		fmt.Fprintf(&b, "  %s: {api_key_env: %s, rate_limit: %d, phone_region: GB%s}\n", a.name, keyVar(a.name), a.rate, extra)
 	}
 	return b.String()
 }
