@@ -4,6 +4,7 @@ package reliability
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -29,7 +30,19 @@ type poison struct {
 	reason string
 	cutOf  string
 	note   string // what docs/reliability.md says of it
+	// decodable: the pushed record must decode with encoding/json (no number out of
+	// float64's range, which Go, JavaScript and most JSON decoders cannot hold).
+	decodable bool
+	// bug, when set, names a known bug: the case does not end as the table says yet, and
+	// its check skips with this message instead of failing.
+	bug string
 }
+
+// bug1e400 is a bug the poison suite and the fuzz corpus found.
+const bug1e400 = "BUG (mapper): a JSON number out of float64's range (1e400) is copied into the record as written: " +
+	"an order's grand_total (required, a number) is pushed as 1e400 instead of being dead-lettered invalid_grand_total, " +
+	"a passthrough property likewise; the record then fails FuzzMap's own invariant (every record decodes with encoding/json: " +
+	"\"cannot unmarshal number 1e400 into Go value of type float64\"), and Ometria, whose API takes JSON numbers as doubles, cannot hold it"
 
 // The header that names a poison case on its message; dead letters keep the headers.
 const caseHeader = "rel-case"
@@ -71,13 +84,13 @@ func poisons() []poison {
 		{name: "100,000-deep arrays", value: []byte(nested("[", "]", 100_000, "")), reason: "invalid_json"},
 		{name: "100,000-deep objects in traits", value: []byte(identify("deep", `,"x":`+nested(`{"x":`, "}", 100_000, "1"))), reason: "invalid_json"},
 		{name: "1e400 as an order's total", value: []byte(`{"type":"track","event":"Order Completed","userId":"u-e400","timestamp":"2026-01-01T00:00:00Z","traits":{"email":"e400@example.com"},"properties":{"order_id":"o-e400","total":1e400,"currency":"GBP"}}`),
-			note: "a JSON number out of float64's range: pushed as written (the emulator takes it); Ometria decides"},
+			reason: "invalid_grand_total", bug: bug1e400},
 		{name: "1e400 in a custom event's properties", value: []byte(`{"type":"track","event":"Viewed","messageId":"m-e400","userId":"u-e400","timestamp":"2026-01-01T00:00:00Z","traits":{"email":"e400@example.com"},"properties":{"x":1e400}}`),
-			note: "passed through as written"},
+			decodable: true, note: "pushed without the number, or dead-lettered", bug: bug1e400},
 		{name: "an empty value", value: []byte{}, reason: "invalid_json"},
 		{name: "a null value (tombstone)", value: nil, reason: "invalid_json"},
 		{name: "JSON null", value: []byte("null"), reason: "not_an_object"},
-		{name: "[]", value: []byte("[]"), reason: "not_an_object"},
+		{name: "an empty array", value: []byte("[]"), reason: "not_an_object"},
 		{name: "a JSON string", value: []byte(`"identify"`), reason: "not_an_object"},
 		{name: "a JSON number", value: []byte(`42`), reason: "not_an_object"},
 		{name: "a byte order mark", value: []byte("\xef\xbb\xbf" + identify("bom", "")), reason: "invalid_json"},
@@ -117,7 +130,8 @@ func TestPoison(t *testing.T) {
 	cases := poisons()
 	accts := s.mapperAccounts(t)
 	var m mapper.Mapper
-	want := map[string]string{} // poison records: recordKey -> case
+	want := map[string]string{}   // the records of the cases pushed: recordKey -> case
+	made := map[string][]string{} // the records the mapper makes of each case, by case
 	var precs []*kgo.Record
 	for i, p := range cases {
 		a := p.header
@@ -126,12 +140,13 @@ func TestPoison(t *testing.T) {
 		}
 		precs = append(precs, &kgo.Record{Topic: s.events(), Key: []byte(fmt.Sprintf("poison-%d", i)), Value: p.value,
 			Headers: []kgo.RecordHeader{{Key: config.DefaultAccountHeader, Value: []byte(a)}, {Key: caseHeader, Value: []byte(p.name)}}})
-		if p.reason == "" {
-			for _, o := range m.Map(p.value, accts[a]) {
-				if o.Kind != mapper.Mapped {
-					t.Fatalf("case %q: the mapper says %v (%v), the table says pushed", p.name, o.Kind, o.Err)
+		for _, o := range m.Map(p.value, accts[a]) {
+			if o.Kind == mapper.Mapped {
+				k := recordKey(a, o.Record.Type, o.Record.ID)
+				made[p.name] = append(made[p.name], k)
+				if p.reason == "" {
+					want[k] = p.name
 				}
-				want[recordKey(a, o.Record.Type, o.Record.ID)] = p.name
 			}
 		}
 	}
@@ -191,13 +206,17 @@ func TestPoison(t *testing.T) {
 	}
 
 	end := emu.state(t, s.accounts)
-	for k, name := range want {
-		if _, ok := end.records[k]; !ok {
-			t.Errorf("case %q: its record %s is not at the emulator", name, k)
-		} else {
-			t.Logf("case %q: at the emulator as %.300s", name, end.records[k])
+	pushed := map[string]map[string]json.RawMessage{} // the records of each case at the emulator
+	for name, keys := range made {
+		for _, k := range keys {
+			if r, ok := end.records[k]; ok {
+				if pushed[name] == nil {
+					pushed[name] = map[string]json.RawMessage{}
+				}
+				pushed[name][k] = r
+				delete(end.records, k)
+			}
 		}
-		delete(end.records, k)
 	}
 	c.checkRecords(t, end)
 	var normal []*kgo.Record
@@ -210,36 +229,34 @@ func TestPoison(t *testing.T) {
 		}
 	}
 	c.checkDeadLetters(t, normal)
+	var asTable, dead, known int
 	for _, p := range cases {
-		got := dls[p.name]
-		if p.reason == "" {
-			if len(got) > 0 {
-				t.Errorf("case %q: dead-lettered (%s), the table says pushed", p.name, header(got[0], "ometria-reason"))
+		t.Run(slug(p.name), func(t *testing.T) {
+			for _, d := range dls[p.name] {
+				t.Logf("dead letter %s: %s", header(d, "ometria-reason"), header(d, "ometria-message"))
 			}
-			continue
-		}
-		if len(got) != 1 {
-			t.Errorf("case %q: %d dead letters, want 1", p.name, len(got))
-			continue
-		}
-		d := got[0]
-		reason, stage := header(d, "ometria-reason"), header(d, "ometria-stage")
-		if reason != p.reason || stage != "map" {
-			t.Errorf("case %q: dead letter of stage %s with reason %s (%s), want map, %s", p.name, stage, reason, header(d, "ometria-message"), p.reason)
-		}
-		if d.Value == nil {
-			t.Errorf("case %q: a null dead letter (a delete marker on a compacted topic)", p.name)
-		}
-		if p.cutOf != "" {
-			if header(d, "ometria-truncated") != "true" || header(d, "ometria-original-reason") != p.cutOf ||
-				header(d, "ometria-original-size") != strconv.Itoa(len(p.value)) || !bytes.HasPrefix(p.value, d.Value) {
-				t.Errorf("case %q: a cut dead letter of %d bytes with truncated %q, original reason %q, size %q; want a prefix, %s, %d",
-					p.name, len(d.Value), header(d, "ometria-truncated"), header(d, "ometria-original-reason"), header(d, "ometria-original-size"), p.cutOf, len(p.value))
+			for k, r := range pushed[p.name] {
+				t.Logf("pushed %s: %.200s", k, r)
 			}
-		} else if !bytes.Equal(d.Value, p.value) {
-			t.Errorf("case %q: the dead letter's %d bytes are not the event's %d", p.name, len(d.Value), len(p.value))
-		}
-		t.Logf("case %q: dead letter %s: %s", p.name, reason, header(d, "ometria-message"))
+			wrong := p.check(dls[p.name], pushed[p.name], made[p.name])
+			switch {
+			case len(wrong) == 0:
+				asTable++
+				if p.reason != "" {
+					dead++
+				}
+			case p.bug != "":
+				known++
+			}
+			switch {
+			case len(wrong) > 0 && p.bug != "":
+				t.Skipf("%s\nseen: %s", p.bug, strings.Join(wrong, "; "))
+			case len(wrong) > 0:
+				t.Error(strings.Join(wrong, "\n"))
+			case p.bug != "":
+				t.Logf("ends as the table says: the bug it names is fixed? %s", p.bug)
+			}
+		})
 	}
 	mu.Lock()
 	defer mu.Unlock()
@@ -249,16 +266,51 @@ func TestPoison(t *testing.T) {
 	if len(notReady) > 0 {
 		t.Errorf("/readyz failed %d times, e.g. %s", len(notReady), notReady[0])
 	}
-	figure(t, "%d hostile events among %d normal ones (%d records) over %d accounts: %d dead letters with their reason, %d pushed as the table says; everything through %.1f s after the last event was produced (in %.0f s in all); the oldest unfinished message of any partition at most %.1f s old; /readyz never failed",
-		len(cases), len(c.events), len(c.want), accounts, len(cases)-countEmptyReasons(cases), countEmptyReasons(cases), through.Seconds(), time.Since(t0).Seconds(), oldest)
+	figure(t, "%d hostile events among %d normal ones (%d records) over %d accounts: %d end as the table says (%d dead letters with their reason, %d pushed), %d do not (a known bug, skipped); everything through %.1f s after the last event was produced (%.0f s in all); the oldest unfinished message of any partition at most %.1f s old; /readyz never failed",
+		len(cases), len(c.events), len(c.want), accounts, asTable, dead, asTable-dead, known, through.Seconds(), time.Since(t0).Seconds(), oldest)
 }
 
-func countEmptyReasons(cases []poison) int {
-	n := 0
-	for _, p := range cases {
-		if p.reason == "" {
-			n++
+// check returns what is wrong with the outcome of p: its dead letters dls, its records
+// at the emulator (by key) and the keys of the records the mapper makes of it.
+func (p poison) check(dls []*kgo.Record, pushed map[string]json.RawMessage, made []string) []string {
+	var wrong []string
+	if p.reason == "" {
+		if len(dls) > 0 {
+			wrong = append(wrong, fmt.Sprintf("dead-lettered %s (%s), the table says pushed", header(dls[0], "ometria-reason"), header(dls[0], "ometria-message")))
 		}
+		for _, k := range made {
+			r, ok := pushed[k]
+			switch {
+			case !ok:
+				wrong = append(wrong, fmt.Sprintf("its record %s is not at the emulator", k))
+			case p.decodable && json.Unmarshal(r, new(any)) != nil:
+				wrong = append(wrong, fmt.Sprintf("pushed as %s, which encoding/json cannot decode", r))
+			}
+		}
+		return wrong
 	}
-	return n
+	for k, r := range pushed {
+		wrong = append(wrong, fmt.Sprintf("its record %s was pushed: %.300s", k, r))
+	}
+	if len(dls) != 1 {
+		return append(wrong, fmt.Sprintf("%d dead letters, want 1 (%s)", len(dls), p.reason))
+	}
+	d := dls[0]
+	reason, stage := header(d, "ometria-reason"), header(d, "ometria-stage")
+	if reason != p.reason || stage != "map" {
+		wrong = append(wrong, fmt.Sprintf("a dead letter of stage %s with reason %s (%s), want map, %s", stage, reason, header(d, "ometria-message"), p.reason))
+	}
+	if d.Value == nil {
+		wrong = append(wrong, "a null dead letter (a delete marker on a compacted topic)")
+	}
+	if p.cutOf != "" {
+		if header(d, "ometria-truncated") != "true" || header(d, "ometria-original-reason") != p.cutOf ||
+			header(d, "ometria-original-size") != strconv.Itoa(len(p.value)) || !bytes.HasPrefix(p.value, d.Value) {
+			wrong = append(wrong, fmt.Sprintf("a cut dead letter of %d bytes with truncated %q, original reason %q, size %q; want a prefix, %s, %d",
+				len(d.Value), header(d, "ometria-truncated"), header(d, "ometria-original-reason"), header(d, "ometria-original-size"), p.cutOf, len(p.value)))
+		}
+	} else if !bytes.Equal(d.Value, p.value) {
+		wrong = append(wrong, fmt.Sprintf("the dead letter's %d bytes are not the event's %d", len(d.Value), len(p.value)))
+	}
+	return wrong
 }
