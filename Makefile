@@ -66,9 +66,14 @@ kafka-local: ## start a real Kafka broker (port KAFKA_PORT, 39092; SASL/SCRAM on
 # run beside `make test-kafka` (and restart their broker without disturbing it).
 RELIABILITY_KAFKA_PORT ?= 39592
 
+# Its ports lie in Linux's ephemeral range (32768-60999), where a client connection of
+# this machine may hold one for a moment: a start that fails is tried again, three times.
 test-reliability: ## the reliability suites (crash, chaos, broker restart, poison, secrets, SIGTERM) on a real Kafka broker (port RELIABILITY_KAFKA_PORT, 39592, with SASL/SCRAM), stopped after; see docs/reliability.md
 	@set -e; export KAFKA_PORT=$(RELIABILITY_KAFKA_PORT); \
 	trap 'scripts/kafka-local stop' EXIT; trap 'exit 130' INT TERM; \
-	out=$$(scripts/kafka-local start --sasl); echo "$$out"; \
+	for try in 1 2 3; do \
+		if out=$$(scripts/kafka-local start --sasl); then break; fi; \
+		out=; echo "make test-reliability: the broker did not start (try $$try of 3)" >&2; sleep 5; \
+	done; [ -n "$$out" ]; echo "$$out"; \
 	eval "$$out"; export $$(echo "$$out" | cut -d= -f1); \
 	$(GO) test -tags reliability -count=1 -v -timeout 30m ./reliability/

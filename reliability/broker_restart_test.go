@@ -60,13 +60,22 @@ func TestBrokerRestart(t *testing.T) {
 	eventually(t, 90*time.Second, "records at the emulator", func() bool { return emu.stored(t) >= 5000 })
 
 	stopping := time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, script, "restart").CombinedOutput()
-	back := time.Now()
-	if err != nil {
-		t.Fatalf("scripts/kafka-local restart: %v\n%s", err, out)
+	// The broker's ports lie in the ephemeral range, where a client connection may hold
+	// one for a moment: a start that fails is tried again.
+	for try := 1; ; try++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		out, err := exec.CommandContext(ctx, script, "restart").CombinedOutput()
+		cancel()
+		if err == nil {
+			break
+		}
+		if try == 3 {
+			t.Fatalf("scripts/kafka-local restart: %v\n%s", err, out)
+		}
+		t.Logf("scripts/kafka-local restart, try %d: %v; trying again", try, err)
+		time.Sleep(2 * time.Second)
 	}
+	back := time.Now()
 	t.Logf("the broker was restarted in %v; %d of %d events produced", back.Sub(stopping).Round(100*time.Millisecond), prod.produced, len(c.events))
 	prod.wait(t, 5*time.Minute)
 	eventually(t, 5*time.Minute, "every record at the emulator and the offsets committed at the end", func() bool {
