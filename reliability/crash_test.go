@@ -58,8 +58,11 @@ func TestCrash(t *testing.T) {
 	prod := c.produceIn(t, b, 850, 500*time.Millisecond)
 
 	var snaps []*killSnap
+	// How long the stages stall after a kill: from the kill until their groups commit again.
+	since, sinceName := t0, "the first start"
 	for k := 1; k <= kills; k++ {
 		in := startPipeline(t, fmt.Sprintf("kafka-ometria #%d", k), path, s.keyEnv())
+		watch := s.watchProgress(t, b, since, "map", "push")
 		base := emu.stored(t)
 		var moment string
 		var recovered time.Duration
@@ -84,10 +87,13 @@ func TestCrash(t *testing.T) {
 		}
 		in.signal(t, syscall.SIGKILL)
 		at := time.Now()
+		resumed := watch.end(sinceName)
+		since, sinceName = at, fmt.Sprintf("kill %d", k)
 		in.wait(10 * time.Second)
 		time.Sleep(500 * time.Millisecond) // what the broker and the emulator still had in hand
 		snap := s.snapshot(t, b, emu)
 		snap.n, snap.label, snap.at, snap.moment, snap.recovered = k, fmt.Sprintf("kill %d", k), at, moment, recovered
+		snap.resumed = resumed
 		snap.oneInterval = snap.emu.acceptedBetween(at.Add(-s.commitInterval), at)
 		snaps = append(snaps, snap)
 		t.Logf("kill %d at %v, %s: %d records at the emulator, %d of %d events produced",
@@ -96,6 +102,7 @@ func TestCrash(t *testing.T) {
 
 	last := startPipeline(t, "kafka-ometria (last)", path, s.keyEnv())
 	restarted := time.Now()
+	lastWatch := s.watchProgress(t, b, since, "map", "push")
 	prod.wait(t, 5*time.Minute)
 	eventually(t, 5*time.Minute, "every record at the emulator and the offsets committed at the end", func() bool {
 		if last.exited() {
@@ -104,6 +111,7 @@ func TestCrash(t *testing.T) {
 		return emu.stored(t) >= len(c.want) && b.atEnd(t, s.group("map"), s.events()) && b.atEnd(t, s.group("push"), s.records())
 	})
 	finished := time.Now()
+	lastResumed := lastWatch.end(sinceName)
 	last.signal(t, syscall.SIGTERM)
 	if code := last.wait(40 * time.Second); code != 0 {
 		t.Errorf("the last process, after SIGTERM: exit code %d\n%s", code, last.tail(30))
@@ -148,6 +156,7 @@ func TestCrash(t *testing.T) {
 		if sn.recovered > 0 {
 			rec = fmt.Sprintf("records flowing %.1f s after its start", sn.recovered.Seconds())
 		}
+		rec += "; " + sn.resumed
 		figure(t, "kill %d (%s; %s): done and not committed %d = %d pushed since the push group's commit + %d records of events mapped since the map group's (one commit_interval, %v, of pushing before the kill: %d records); duplicate pushes from then to %s: %d (in all %d, bound %d); %d dead letters of events mapped since the map group's commit",
 			sn.n, sn.moment, rec, sn.pushedUncommited+sn.remapped, sn.pushedUncommited, sn.remapped, s.commitInterval, sn.oneInterval,
 			nextName, next.duplicates()-prev, next.duplicates(), bound, sn.remappedDLQ)
@@ -167,8 +176,8 @@ func TestCrash(t *testing.T) {
 	for _, m := range most {
 		maxRate = max(maxRate, m)
 	}
-	figure(t, "%d events (%d records, %d dead letters by reason %v) over %d accounts at %d requests/s, %d SIGKILLs; everything through %.0f s after the first event was produced, %.0f s after the last restart",
-		len(c.events), len(c.want), len(c.dead), c.reasons, accounts, rate, len(snaps), finished.Sub(t0).Seconds(), finished.Sub(restarted).Seconds())
+	figure(t, "%d events (%d records, %d dead letters by reason %v) over %d accounts at %d requests/s, %d SIGKILLs; everything through %.0f s after the first event was produced, %.0f s after the last restart (%s), the last event produced after %.0f s",
+		len(c.events), len(c.want), len(c.dead), c.reasons, accounts, rate, len(snaps), finished.Sub(t0).Seconds(), finished.Sub(restarted).Seconds(), lastResumed, prod.finished.Sub(t0).Seconds())
 	figure(t, "%d duplicate pushes in all (%.2f%% of the records; bound %d), %d records parked, %d pushes, at most %d a second for an account (rate %d); %d dead letters written twice (bound %d)",
 		end.duplicates(), 100*float64(end.duplicates())/float64(len(c.want)), bound, parked, len(end.requests), maxRate, rate, dlqDups, dlqBound)
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -253,4 +254,88 @@ func header(r *kgo.Record, key string) string {
 
 func contextTimeout(d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), d)
+}
+
+// committedSum adds up the offsets group has committed on topic's partitions ps (none
+// committed counts 0), or fails without failing the test.
+func (b *broker) committedSum(group, topic string, ps []int) (int64, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, done := b.client()
+	defer done()
+	of, err := c.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: group, Topics: map[string][]int{topic: ps}})
+	if err == nil && of.Error != nil {
+		err = of.Error
+	}
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for _, po := range of.Topics[topic] {
+		n += max(po.CommittedOffset, 0)
+	}
+	return n, nil
+}
+
+// progress watches, every half second, when a stage's group first commits more than it
+// had when the watch began: when the stage resumed after a restart.
+type progress struct {
+	stop, done chan struct{}
+	resumed    map[string]time.Duration // by stage; absent: not yet
+	mu         sync.Mutex
+}
+
+func (s *setup) watchProgress(t *testing.T, b *broker, from time.Time, stages ...string) *progress {
+	topics := map[string]string{"map": s.events(), "push": s.records(), "retry": s.retryT()}
+	parts := map[string][]int{}
+	base := map[string]int64{}
+	for _, st := range stages {
+		parts[st] = b.partitions(t, topics[st])
+		for _, o := range b.committed(t, s.group(st), topics[st]) {
+			base[st] += max(o, 0)
+		}
+	}
+	p := &progress{stop: make(chan struct{}), done: make(chan struct{}), resumed: map[string]time.Duration{}}
+	go func() {
+		defer close(p.done)
+		for {
+			select {
+			case <-p.stop:
+				return
+			case <-time.After(500 * time.Millisecond):
+			}
+			for _, st := range stages {
+				p.mu.Lock()
+				_, seen := p.resumed[st]
+				p.mu.Unlock()
+				if seen {
+					continue
+				}
+				if n, err := b.committedSum(s.group(st), topics[st], parts[st]); err == nil && n > base[st] {
+					p.mu.Lock()
+					p.resumed[st] = time.Since(from)
+					p.mu.Unlock()
+				}
+			}
+		}
+	}()
+	return p
+}
+
+// end stops the watch and says when each stage resumed, after since (what from was).
+func (p *progress) end(since string) string {
+	close(p.stop)
+	<-p.done
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []string
+	for _, st := range []string{"map", "push", "retry"} {
+		if d, ok := p.resumed[st]; ok {
+			out = append(out, fmt.Sprintf("%s committed again %.1f s after %s", st, d.Seconds(), since))
+		}
+	}
+	if len(out) == 0 {
+		return "no stage committed"
+	}
+	return strings.Join(out, ", ")
 }

@@ -21,6 +21,7 @@ type killSnap struct {
 	at               time.Time
 	moment           string        // when in the process's life the kill came
 	recovered        time.Duration // after the restart before it, how long until records flowed again (0: they did not before the kill)
+	resumed          string        // when the map and push groups committed again after the restart before it
 	emu              *emuState
 	mapCommitted     map[int]int64 // the map group on the events topic
 	pushCommitted    map[int]int64 // the push group on the records topic
