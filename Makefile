@@ -4,10 +4,10 @@ GO          ?= go
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BIN         ?= bin
 
-.PHONY: help demo test test-short bench bench-e2e lint build fuzz clean
+.PHONY: help demo test test-short bench bench-e2e lint build fuzz fuzz-ci clean
 
 help: ## list the targets
-	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 demo: ## the whole pipeline on an in-process Kafka and the Ometria emulator
 	$(GO) run ./cmd/kafka-ometria demo
@@ -24,10 +24,12 @@ bench: ## run the benchmarks on one core (figures recorded in README.md)
 	$(GO) test -run '^$$' -bench SinkThroughput -benchtime 3s ./sink
 	$(GO) test -run '^$$' -bench 'Replay|Scan' -benchtime 3x ./dlq
 
-lint: ## gofmt check, go vet, staticcheck
+lint: ## gofmt check, go vet, staticcheck (the reliability suites too)
 	@unformatted="$$(gofmt -l .)"; if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet -tags reliability ./reliability/
 	$(GO) run $(STATICCHECK) ./...
+	$(GO) run $(STATICCHECK) -tags reliability ./reliability/
 
 # bench-e2e: the whole pipeline end to end, the real binaries over a real broker
 # (scripts/kafka-local on BENCH_KAFKA_PORT, or KAFKA_BROKERS when set) and over kfake;
@@ -47,6 +49,12 @@ fuzz: ## fuzz the mapper and its JSON scanner for a minute each
 	$(GO) test -run '^$$' -fuzz '^FuzzMap$$' -fuzztime 60s ./mapper
 	$(GO) test -run '^$$' -fuzz '^FuzzScan$$' -fuzztime 60s ./mapper
 
+FUZZTIME ?= 30s
+
+fuzz-ci: ## fuzz FuzzMap and FuzzScan for FUZZTIME (30s) each from the corpus in mapper/testdata/fuzz (CI)
+	$(GO) test -run '^$$' -fuzz '^FuzzMap$$' -fuzztime $(FUZZTIME) ./mapper
+	$(GO) test -run '^$$' -fuzz '^FuzzScan$$' -fuzztime $(FUZZTIME) ./mapper
+
 clean: ## remove build output
 	rm -rf $(BIN)
 
@@ -54,7 +62,7 @@ clean: ## remove build output
 # fetches its jars from Maven Central with Maven and runs it on this port.
 KAFKA_PORT ?= 39092
 
-.PHONY: test-kafka kafka-local
+.PHONY: test-kafka kafka-local test-reliability
 
 test-kafka: ## the integration tests against a real Kafka broker (with SASL/SCRAM and TLS listeners), stopped after
 	@set -e; export KAFKA_PORT=$(KAFKA_PORT); \
@@ -65,3 +73,19 @@ test-kafka: ## the integration tests against a real Kafka broker (with SASL/SCRA
 
 kafka-local: ## start a real Kafka broker (port KAFKA_PORT, 39092; SASL/SCRAM on +2, TLS on +3); scripts/kafka-local stop ends it
 	KAFKA_PORT=$(KAFKA_PORT) scripts/kafka-local start --sasl --tls
+
+# The reliability suites start a broker of their own on another port, so that they can
+# run beside `make test-kafka` (and restart their broker without disturbing it).
+RELIABILITY_KAFKA_PORT ?= 39592
+
+# Its ports lie in Linux's ephemeral range (32768-60999), where a client connection of
+# this machine may hold one for a moment: a start that fails is tried again, three times.
+test-reliability: ## the reliability suites (crash, chaos, broker restart, poison, secrets, SIGTERM) on a real Kafka broker (port RELIABILITY_KAFKA_PORT, 39592, with SASL/SCRAM), stopped after; see docs/reliability.md
+	@set -e; export KAFKA_PORT=$(RELIABILITY_KAFKA_PORT); \
+	trap 'scripts/kafka-local stop' EXIT; trap 'exit 130' INT TERM; \
+	for try in 1 2 3; do \
+		if out=$$(scripts/kafka-local start --sasl); then break; fi; \
+		out=; echo "make test-reliability: the broker did not start (try $$try of 3)" >&2; sleep 5; \
+	done; [ -n "$$out" ]; echo "$$out"; \
+	eval "$$out"; export $$(echo "$$out" | cut -d= -f1); \
+	$(GO) test -tags reliability -count=1 -v -timeout 30m ./reliability/
