@@ -7,9 +7,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"go.uber.org/zap"
@@ -27,6 +31,12 @@ type Options struct {
 	Logger  *zap.Logger   // the pipeline's logs; nil: none
 	// Live rewrites one progress line in place (a terminal); otherwise a line a second.
 	Live bool
+	// Accounts is the number of accounts; default 3 (acme, beta, gamma; then shop04, ...).
+	Accounts int
+	// KafkaPort, when set, is the in-process Kafka's port (else a free one).
+	KafkaPort int
+	// Listen, when set, serves the pipeline's /metrics there while the demo runs.
+	Listen string
 }
 
 const eventsTopic = "rudder.events"
@@ -39,8 +49,29 @@ func Run(ctx context.Context, o Options, out, progress io.Writer) error {
 	if o.Timeout <= 0 {
 		o.Timeout = 2 * time.Minute
 	}
+	if o.Accounts <= 0 {
+		o.Accounts = len(baseAccounts)
+	}
+	accounts := demoAccounts(o.Accounts)
 	start := time.Now()
-	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(6, eventsTopic, "ometria.records", "ometria.retry", "ometria.dlq", "ometria.replay"))
+	kopts := []kfake.Opt{kfake.NumBrokers(1), kfake.SeedTopics(6, eventsTopic, "ometria.records", "ometria.retry", "ometria.dlq", "ometria.replay")}
+	if o.KafkaPort > 0 {
+		kopts = append(kopts, kfake.Ports(o.KafkaPort))
+	}
+	var reg prometheus.Registerer // nil: the metrics are kept but not served
+	if o.Listen != "" {
+		ln, err := net.Listen("tcp", o.Listen)
+		if err != nil {
+			return fmt.Errorf("serving metrics on %s: %w", o.Listen, err)
+		}
+		r := prometheus.NewRegistry()
+		reg = r
+		srv := &http.Server{Handler: promhttp.HandlerFor(r, promhttp.HandlerOpts{}), ReadHeaderTimeout: 5 * time.Second}
+		go srv.Serve(ln)
+		defer srv.Close()
+		fmt.Fprintf(progress, "kafka-ometria demo: metrics on http://%s/metrics\n", ln.Addr())
+	}
+	cluster, err := kfake.NewCluster(kopts...)
 	if err != nil {
 		return fmt.Errorf("starting the in-process Kafka: %w", err)
 	}
@@ -68,22 +99,23 @@ func Run(ctx context.Context, o Options, out, progress io.Writer) error {
 	}
 
 	w := &kafka.Writer{Addr: kafka.TCP(brokers...), Balancer: &kafka.Hash{}, RequiredAcks: kafka.RequireAll, BatchSize: 500}
-	if err := w.WriteMessages(ctx, events(o.Events, eventsTopic)...); err != nil {
+	if err := w.WriteMessages(ctx, events(o.Events, eventsTopic, accounts)...); err != nil {
 		return fmt.Errorf("producing the sample events: %w", err)
 	}
 	w.Close()
-	fmt.Fprintf(progress, "kafka-ometria demo: %d sample events on %s (in-process Kafka at %s), 3 accounts, Ometria emulator at %s\n",
-		o.Events, eventsTopic, brokers[0], emu.URL())
+	fmt.Fprintf(progress, "kafka-ometria demo: %d sample events on %s (in-process Kafka at %s), %d accounts, Ometria emulator at %s\n",
+		o.Events, eventsTopic, brokers[0], len(accounts), emu.URL())
 
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	done := make(chan error, 1)
 	go func() {
 		done <- processor.Run(runCtx, processor.Options{
-			Config: cfg,
-			Keys:   func(a string) (string, error) { return "demo-key-" + a, nil },
-			Logger: o.Logger,
-			Group:  group.Config{CommitInterval: 200 * time.Millisecond},
+			Config:   cfg,
+			Keys:     func(a string) (string, error) { return "demo-key-" + a, nil },
+			Logger:   o.Logger,
+			Registry: reg,
+			Group:    group.Config{CommitInterval: 200 * time.Millisecond},
 		})
 	}()
 
@@ -111,7 +143,7 @@ func Run(ctx context.Context, o Options, out, progress io.Writer) error {
 			}
 			finished = p.mapDone == p.mapEnd && p.pushDone == p.pushEnd && p.retryDone == p.retryEnd && p.mapEnd > 0
 			line := fmt.Sprintf("  map %d/%d events · push %d/%d records · retry %d/%d · %d requests to Ometria",
-				p.mapDone, p.mapEnd, p.pushDone, p.pushEnd, p.retryDone, p.retryEnd, requests(emu))
+				p.mapDone, p.mapEnd, p.pushDone, p.pushEnd, p.retryDone, p.retryEnd, requests(emu, accounts))
 			switch {
 			case o.Live:
 				fmt.Fprintf(progress, "\r%s  ", line)
@@ -128,10 +160,10 @@ func Run(ctx context.Context, o Options, out, progress io.Writer) error {
 	if err := <-done; err != nil {
 		return err
 	}
-	return summarize(ctx, out, emu, mon, time.Since(start))
+	return summarize(ctx, out, emu, mon, accounts, time.Since(start))
 }
 
-func requests(emu *ometriatest.Server) int {
+func requests(emu *ometriatest.Server, accounts []demoAccount) int {
 	n := 0
 	for _, a := range accounts {
 		n += emu.RequestCount(a.name)

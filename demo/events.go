@@ -4,19 +4,33 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/segmentio/kafka-go"
 )
 
-// Accounts of the demo, the requests per second Ometria allows each, and whether it
-// derives products from orders and product views (gamma: as a shop without a catalogue
-// feed would; its catalogue events are there too).
-var accounts = []struct {
+// demoAccount is an account of the demo: the requests per second Ometria allows it, and
+// whether it derives products from orders and product views (gamma: as a shop without a
+// catalogue feed would; its catalogue events are there too).
+type demoAccount struct {
 	name           string
 	rate           float64
 	deriveProducts bool
-}{{"acme", 4, false}, {"beta", 4, false}, {"gamma", 8, true}}
+}
+
+// baseAccounts are the demo's first accounts; more are shop04, shop05, ... at 4/s.
+var baseAccounts = []demoAccount{{"acme", 4, false}, {"beta", 4, false}, {"gamma", 8, true}}
+
+// demoAccounts returns n accounts (at least 1): the base ones first, then shopNN.
+func demoAccounts(n int) []demoAccount {
+	n = max(n, 1)
+	out := slices.Clone(baseAccounts[:min(n, len(baseAccounts))])
+	for i := len(out) + 1; i <= n; i++ {
+		out = append(out, demoAccount{name: fmt.Sprintf("shop%02d", i), rate: 4})
+	}
+	return out
+}
 
 var (
 	firstNames = []string{"Ada", "Grace", "Alan", "Katherine", "Edsger", "Barbara", "Linus", "Margaret", "Dennis", "Radia"}
@@ -32,7 +46,7 @@ var (
 // none: the topic's route), a few page views (skipped) and a few bad events
 // (dead-lettered), in a fixed pseudo-random order. The catalogue events of an account share
 // a key, so that they stay in order: a stock update reaches Ometria after its product.
-func events(n int, topic string) []kafka.Message {
+func events(n int, topic string, accounts []demoAccount) []kafka.Message {
 	r := rand.New(rand.NewPCG(7, 11))
 	base := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
 	msgs := make([]kafka.Message, 0, n)

@@ -16,7 +16,7 @@ import (
 )
 
 // summarize prints what the run did, read back from the emulator and from Kafka.
-func summarize(ctx context.Context, out io.Writer, emu *ometriatest.Server, mon *monitor, took time.Duration) error {
+func summarize(ctx context.Context, out io.Writer, emu *ometriatest.Server, mon *monitor, accounts []demoAccount, took time.Duration) error {
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(out, "\nDone in %.1f s.\n\nRecords at Ometria (the emulator), by account and type:\n", took.Seconds())
 	types := mapper.Types()
