@@ -3,7 +3,7 @@
 // Subcommands:
 //
 //	kafka-ometria run --config FILE [--stages map,push,retry]    run the pipeline
-//	kafka-ometria demo [--events N]                              the whole pipeline on one machine
+//	kafka-ometria demo [--events N] [--accounts N] [--listen ADDR]  the whole pipeline on one machine
 //	kafka-ometria map --config FILE [--account NAME] [FILE...]   map JSONL events offline
 //	kafka-ometria dlq stats|inspect|export|import|replay --config FILE [filters]   the dead-letter topic
 //	kafka-ometria config check FILE                              validate a config file
