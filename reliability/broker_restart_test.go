@@ -104,7 +104,7 @@ func TestBrokerRestart(t *testing.T) {
 	dlRecs := b.readAll(t, s.dlq())
 	dlqDups := c.checkDeadLetters(t, dlRecs)
 	c.checkSnapshots(t, []*killSnap{outage}, copies(b.readAll(t, s.records()), false), copies(dlRecs, true))
-	bound := outage.pushedUncommited + outage.remapped
+	bound := outage.pushedUncommitted + outage.remapped
 	if pushedSince := outage.emu.acceptedBetween(back, outage.at); pushedSince > 0 {
 		t.Logf("kafka-ometria pushed %d records between the broker's return and the snapshot: the bound is approximate", pushedSince)
 	} else if end.duplicates() > bound {
@@ -125,5 +125,5 @@ func TestBrokerRestart(t *testing.T) {
 	figure(t, "pushes stalled %.1f s (the longest time without an accepted push, from %.1f s after the stop began); the first accepted push %.1f s after the broker was back; every record in %.0f s after it was back",
 		gap.Seconds(), began.Sub(stopping).Seconds(), resumed.Seconds(), done.Sub(back).Seconds())
 	figure(t, "%d duplicate pushes (%.1f%% of the records; bound %d: when the broker went away %d records were pushed above the push group's last commit, of %d at the emulator, and %d records were of events above the map group's), %d dead letters written twice, %d records parked, %d error log lines, and the process never exited",
-		end.duplicates(), 100*float64(end.duplicates())/float64(len(c.want)), bound, outage.pushedUncommited, len(outage.emu.records), outage.remapped, dlqDups, parked, errorLines)
+		end.duplicates(), 100*float64(end.duplicates())/float64(len(c.want)), bound, outage.pushedUncommitted, len(outage.emu.records), outage.remapped, dlqDups, parked, errorLines)
 }
