@@ -59,7 +59,7 @@ func TestCrash(t *testing.T) {
 
 	var snaps []*killSnap
 	// How long the stages stall after a kill: from the kill until their groups commit again.
-	since, sinceName := t0, "the first start"
+	since, sinceName := t0, "the suite's start"
 	for k := 1; k <= kills; k++ {
 		in := startPipeline(t, fmt.Sprintf("kafka-ometria #%d", k), path, s.keyEnv())
 		watch := s.watchProgress(t, b, since, "map", "push")
@@ -147,7 +147,7 @@ func TestCrash(t *testing.T) {
 		if i+1 < len(snaps) {
 			next, nextName = snaps[i+1].emu, fmt.Sprintf("kill %d", sn.n+1)
 		}
-		bound += sn.pushedUncommited + sn.remapped
+		bound += sn.pushedUncommitted + sn.remapped
 		if next.duplicates() > bound {
 			t.Errorf("by %s: %d duplicates at the emulator, more than the %d records done and not committed at kills 1 to %d",
 				nextName, next.duplicates(), bound, sn.n)
@@ -158,7 +158,7 @@ func TestCrash(t *testing.T) {
 		}
 		rec += "; " + sn.resumed
 		figure(t, "kill %d (%s; %s): done and not committed %d = %d pushed since the push group's commit + %d records of events mapped since the map group's (one commit_interval, %v, of pushing before the kill: %d records); duplicate pushes from then to %s: %d (in all %d, bound %d); %d dead letters of events mapped since the map group's commit",
-			sn.n, sn.moment, rec, sn.pushedUncommited+sn.remapped, sn.pushedUncommited, sn.remapped, s.commitInterval, sn.oneInterval,
+			sn.n, sn.moment, rec, sn.pushedUncommitted+sn.remapped, sn.pushedUncommitted, sn.remapped, s.commitInterval, sn.oneInterval,
 			nextName, next.duplicates()-prev, next.duplicates(), bound, sn.remappedDLQ)
 		prev = next.duplicates()
 	}

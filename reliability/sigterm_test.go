@@ -109,7 +109,7 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 
 	for i, sn := range snaps {
 		figure(t, "SIGTERM %d (%s): exit 0 after %.1f s (deadline %v + %v); done and not committed at the exit: %d records pushed above the push group's commit, %d records of events above the map group's",
-			sn.n, sn.moment, exits[i].Seconds(), drain, sinkClose, sn.pushedUncommited, sn.remapped)
+			sn.n, sn.moment, exits[i].Seconds(), drain, sinkClose, sn.pushedUncommitted, sn.remapped)
 	}
 	figure(t, "%d events (%d records, %d dead letters) over %d accounts at %d requests/s, %d SIGTERMs under load: everything through in %.0f s; %d duplicate pushes (%.2f%% of the records), %d dead letters written twice; the last process, idle, exited %.1f s after SIGTERM",
 		len(c.events), len(c.want), len(c.dead), accounts, rate, stops, finished.Seconds(), end.duplicates(), 100*float64(end.duplicates())/float64(len(c.want)), dlqDups, idleExit.Seconds())

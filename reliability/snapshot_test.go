@@ -16,21 +16,21 @@ import (
 // emulator held, what the stages had committed and how far the records and dead-letter
 // topics went.
 type killSnap struct {
-	n                int
-	label            string // "kill 3"
-	at               time.Time
-	moment           string        // when in the process's life the kill came
-	recovered        time.Duration // after the restart before it, how long until records flowed again (0: they did not before the kill)
-	resumed          string        // when the map and push groups committed again after the restart before it
-	emu              *emuState
-	mapCommitted     map[int]int64 // the map group on the events topic
-	pushCommitted    map[int]int64 // the push group on the records topic
-	recordsEnd       map[int]int64
-	dlqEnd           map[int]int64
-	pushedUncommited int // records at the emulator above the push group's commit: pushed again after the restart
-	remapped         int // records of events above the map group's commit already produced: produced (and pushed) again
-	remappedDLQ      int // the same for dead letters
-	oneInterval      int // records accepted in the kafka.commit_interval before the kill
+	n                 int
+	label             string // "kill 3"
+	at                time.Time
+	moment            string        // when in the process's life the kill came
+	recovered         time.Duration // after the restart before it, how long until records flowed again (0: they did not before the kill)
+	resumed           string        // when the map and push groups committed again after the restart before it
+	emu               *emuState
+	mapCommitted      map[int]int64 // the map group on the events topic
+	pushCommitted     map[int]int64 // the push group on the records topic
+	recordsEnd        map[int]int64
+	dlqEnd            map[int]int64
+	pushedUncommitted int // records at the emulator above the push group's commit: pushed again after the restart
+	remapped          int // records of events above the map group's commit already produced: produced (and pushed) again
+	remappedDLQ       int // the same for dead letters
+	oneInterval       int // records accepted in the kafka.commit_interval before the kill
 }
 
 func (s *setup) snapshot(t *testing.T, b *broker, emu *emulator) *killSnap {
@@ -80,7 +80,7 @@ func below(committed map[int]int64, p int, o int64) bool { return o < committed[
 // that was not done: a record below the push group's commit that the emulator did not
 // hold, an event below the map group's commit whose records or dead letter were not
 // written. recs and dls are the records and dead-letter topics at the end. It sets each
-// snapshot's pushedUncommited, remapped and remappedDLQ: the work done and not committed,
+// snapshot's pushedUncommitted, remapped and remappedDLQ: the work done and not committed,
 // which a restart does again.
 func (c *corpus) checkSnapshots(t *testing.T, snaps []*killSnap, recs, dls []copyOf) {
 	t.Helper()
@@ -121,7 +121,7 @@ func (c *corpus) checkSnapshots(t *testing.T, snaps []*killSnap, recs, dls []cop
 					lost = append(lost, fmt.Sprintf("%s: the push group had committed records partition %d past offset %d (%s), not at the emulator", sn.label, cp.partition, cp.offset, cp.key))
 				}
 			} else if pushed {
-				sn.pushedUncommited++
+				sn.pushedUncommitted++
 			}
 		}
 		sn.remapped, sn.remappedDLQ = len(remapped), len(remappedDLQ)
