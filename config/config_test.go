@@ -33,7 +33,7 @@ func TestParseDefaults(t *testing.T) {
 	c := mustParse(t, minimalYAML)
 	tru := true
 	want := &Config{
-		Kafka: Kafka{Brokers: []string{"127.0.0.1:9092"}, GroupID: "kafka-ometria", TopicPartitions: 12, SessionTimeout: DefaultSessionTimeout, StallTimeout: DefaultStallTimeout, CommitInterval: DefaultCommitInterval,
+		Kafka: Kafka{Brokers: []string{"127.0.0.1:9092"}, GroupID: "kafka-ometria", TopicPartitions: 12, SessionTimeout: DefaultSessionTimeout, StallTimeout: DefaultStallTimeout, CommitInterval: DefaultCommitInterval, MaxUnfinished: DefaultMaxUnfinished, PartitionUnfinished: DefaultPartitionUnfinished,
 			StartOffset: StartEarliest},
 		Retry: Retry{MaxAttempts: 10, MaxAge: 24 * time.Hour, InitialDelay: time.Minute, MaxDelay: time.Hour},
 		DLQ:   DLQ{MaxReplays: DefaultMaxReplays},
@@ -126,7 +126,7 @@ func TestParseFull(t *testing.T) {
 			Brokers: []string{"k1:9093", "k2:9093"},
 			TLS:     TLS{Enabled: true, CAFile: "/ca.pem", CertFile: "/c.pem", KeyFile: "/k.pem"},
 			SASL:    SASL{Mechanism: SASLScramSHA512, Username: "svc", PasswordFile: "/run/pw"},
-			GroupID: "kafka-ometria", TopicPartitions: 12, SessionTimeout: DefaultSessionTimeout, StallTimeout: DefaultStallTimeout, CommitInterval: DefaultCommitInterval,
+			GroupID: "kafka-ometria", TopicPartitions: 12, SessionTimeout: DefaultSessionTimeout, StallTimeout: DefaultStallTimeout, CommitInterval: DefaultCommitInterval, MaxUnfinished: DefaultMaxUnfinished, PartitionUnfinished: DefaultPartitionUnfinished,
 			StartOffset: StartLatest, StartOffsets: map[string]StartOffset{"rudder.events": StartEarliest, "r": StartEarliest},
 		},
 		Retry: Retry{MaxAttempts: 10, MaxAge: 24 * time.Hour, InitialDelay: time.Minute, MaxDelay: time.Hour},

@@ -38,6 +38,13 @@ type Kafka struct {
 	// has no committed offset: earliest (the oldest message retained) or latest (only
 	// what is produced from then on). Default earliest. See StartEarliest, StartLatest.
 	StartOffset StartOffset `yaml:"start_offset"`
+	// MaxUnfinished bounds the messages read and not finished (handed to a stage, not yet
+	// pushed, dead-lettered or parked), over the whole process: the memory they hold is
+	// bounded by it. Default 20,000.
+	MaxUnfinished int `yaml:"max_unfinished"`
+	// PartitionUnfinished bounds the unfinished messages of one partition, so that one
+	// partition cannot take the whole of max_unfinished from the others. Default 5,000.
+	PartitionUnfinished int `yaml:"partition_unfinished"`
 	// StartOffsets overrides StartOffset per topic: topic -> earliest or latest. Each
 	// topic is one the stages read: one of topics.events, topics.records or topics.retry.
 	StartOffsets map[string]StartOffset `yaml:"start_offsets,omitempty"`
@@ -51,6 +58,12 @@ const DefaultStallTimeout = 5 * time.Minute
 
 // DefaultSessionTimeout is the default kafka.session_timeout.
 const DefaultSessionTimeout = 30 * time.Second
+
+// DefaultMaxUnfinished is the default kafka.max_unfinished.
+const DefaultMaxUnfinished = 20000
+
+// DefaultPartitionUnfinished is the default kafka.partition_unfinished.
+const DefaultPartitionUnfinished = 5000
 
 // DefaultGroupID is the default consumer group prefix.
 const DefaultGroupID = "kafka-ometria"
@@ -70,6 +83,12 @@ func (k *Kafka) applyDefaults() {
 	}
 	if k.CommitInterval == 0 {
 		k.CommitInterval = DefaultCommitInterval
+	}
+	if k.MaxUnfinished == 0 {
+		k.MaxUnfinished = DefaultMaxUnfinished
+	}
+	if k.PartitionUnfinished == 0 {
+		k.PartitionUnfinished = DefaultPartitionUnfinished
 	}
 	if k.StartOffset == "" {
 		k.StartOffset = DefaultStartOffset
@@ -110,6 +129,14 @@ func (k *Kafka) validate(p *problems) {
 	}
 	if k.CommitInterval < 0 {
 		p.add("kafka.commit_interval", "must not be negative, got %v", k.CommitInterval)
+	}
+	if k.MaxUnfinished < 1 {
+		p.add("kafka.max_unfinished", "must be positive, got %d", k.MaxUnfinished)
+	}
+	if k.PartitionUnfinished < 1 {
+		p.add("kafka.partition_unfinished", "must be positive, got %d", k.PartitionUnfinished)
+	} else if k.PartitionUnfinished > k.MaxUnfinished && k.MaxUnfinished > 0 {
+		p.add("kafka.partition_unfinished", "%d is more than kafka.max_unfinished (%d), which bounds the whole process", k.PartitionUnfinished, k.MaxUnfinished)
 	}
 	if k.StallTimeout < 0 {
 		p.add("kafka.stall_timeout", "must not be negative, got %v", k.StallTimeout)

@@ -70,6 +70,10 @@ func TestValidationErrors(t *testing.T) {
 		{"max replays", []edit{set(-1, "dlq", "max_replays")}, []string{"dlq.max_replays: must be positive, got -1"}},
 		{"replay topic reused", []edit{set("ometria.dlq", "topics", "replay")}, []string{`topics.replay: "ometria.dlq" is already used by topics.dead_letter`}},
 		{"negative commit interval", []edit{set("-1s", "kafka", "commit_interval")}, []string{"kafka.commit_interval: must not be negative, got -1s"}},
+		{"negative unfinished bounds", []edit{set(-1, "kafka", "max_unfinished"), set(-5, "kafka", "partition_unfinished")}, []string{
+			"kafka.max_unfinished: must be positive, got -1", "kafka.partition_unfinished: must be positive, got -5"}},
+		{"partition bound above the process's", []edit{set(100, "kafka", "max_unfinished"), set(200, "kafka", "partition_unfinished")}, []string{
+			"kafka.partition_unfinished: 200 is more than kafka.max_unfinished (100)"}},
 		{"negative stall timeout", []edit{set("-1m", "kafka", "stall_timeout")}, []string{"kafka.stall_timeout: must not be negative, got -1m0s"}},
 		{"bad start offset", []edit{set("newest", "kafka", "start_offset")}, []string{`kafka.start_offset: "newest" is not earliest or latest`}},
 		{"bad start offsets", []edit{set(map[string]any{

@@ -39,9 +39,6 @@ type Options struct {
 	// Started is called once the checks at start passed and the stages are starting
 	// (readiness). Optional.
 	Started func()
-	// MaxUnfinished bounds the messages handed to the stages and not finished, over the
-	// whole process (group.Config.PartitionUnfinished bounds each partition). Default 20,000.
-	MaxUnfinished int
 	// ShutdownTimeout bounds the flush of the sink and the producer after the stages
 	// have drained. Default 5s.
 	ShutdownTimeout time.Duration
@@ -124,10 +121,8 @@ func Run(ctx context.Context, o Options) error {
 		config.StageRetry: {[]string{cfg.Topics.Retry}, RetryStage{&retry}.Handle},
 	}
 
-	if o.MaxUnfinished <= 0 {
-		o.MaxUnfinished = 20000
-	}
-	room := group.NewRoom(o.MaxUnfinished)
+	room := group.NewRoom(cfg.Kafka.MaxUnfinished) // over the stages: the process's memory
+
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	var wg sync.WaitGroup
@@ -154,6 +149,9 @@ func Run(ctx context.Context, o Options) error {
 		}
 		if gc.CommitInterval == 0 {
 			gc.CommitInterval = cfg.Kafka.CommitInterval
+		}
+		if gc.PartitionUnfinished == 0 {
+			gc.PartitionUnfinished = cfg.Kafka.PartitionUnfinished
 		}
 		gc.GroupID = groupID(st)
 		gc.Logger = log.Named(string(st))

@@ -35,6 +35,7 @@ type koConfigArgs struct {
 	accounts       []string
 	rate           float64 // per account; 0: off
 	sessionTimeout time.Duration
+	kafkaExtra     string // more kafka settings, "key: value; key: value"
 }
 
 // koConfig returns the kafka-ometria configuration of a scenario: the product's defaults
@@ -48,6 +49,9 @@ func koConfig(a koConfigArgs) []byte {
 	fmt.Fprintf(&b, "kafka:\n  brokers: [%s]\n  group_id: %s\n  create_topics: false\n", quoteAll(a.brokers), a.groupID)
 	if a.sessionTimeout > 0 {
 		fmt.Fprintf(&b, "  session_timeout: %s\n", a.sessionTimeout)
+	}
+	for _, kv := range splitOn(a.kafkaExtra, ";") {
+		fmt.Fprintf(&b, "  %s\n", kv)
 	}
 	t := a.topics
 	fmt.Fprintf(&b, "topics:\n  events: [%q]\n  records: %q\n  retry: %q\n  dead_letter: %q\n  replay: %q\n  replays: %q\n",
@@ -94,6 +98,17 @@ func accountNames(n int) []string {
 	out := make([]string, n)
 	for i := range out {
 		out[i] = fmt.Sprintf("acct%0*d", width, i+1)
+	}
+	return out
+}
+
+// splitOn splits s at sep, trimming the parts and dropping empty ones.
+func splitOn(s, sep string) []string {
+	var out []string
+	for _, p := range strings.Split(s, sep) {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
 	}
 	return out
 }

@@ -1,6 +1,10 @@
 package main
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/kafka-ometria/kafka-ometria/config"
+)
 
 func TestUniquify(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
@@ -62,5 +66,18 @@ func TestMapSamples(t *testing.T) {
 	records, distinct = p.expected(10, true)
 	if records != 5 || distinct > 2 {
 		t.Errorf("10 events, not unique: %d records, %d distinct; want 5 and at most 2", records, distinct)
+	}
+}
+
+// -ko-kafka's settings land in kafka-ometria's kafka section.
+func TestKoConfigKafkaExtra(t *testing.T) {
+	cfgYAML := koConfig(koConfigArgs{brokers: []string{"127.0.0.1:9092"}, groupID: "g", topics: topicNames("t"), url: "http://127.0.0.1:1/v2",
+		accounts: []string{"acct01"}, kafkaExtra: "partition_unfinished: 700; max_unfinished: 9000"})
+	cfg, err := config.ParseEnv(cfgYAML, func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatalf("%v\n%s", err, cfgYAML)
+	}
+	if cfg.Kafka.PartitionUnfinished != 700 || cfg.Kafka.MaxUnfinished != 9000 {
+		t.Fatalf("kafka %+v, want partition_unfinished 700 and max_unfinished 9000", cfg.Kafka)
 	}
 }

@@ -40,6 +40,7 @@ type options struct {
 	throughputN int
 	backlogN    int
 	memoryN     int
+	koKafka     string // extra kafka.* settings of kafka-ometria, "key: value; key: value"
 	memoryAccts int
 	latencyRate float64
 	latencyFor  time.Duration
@@ -78,6 +79,7 @@ func parseFlags() (options, error) {
 	flag.IntVar(&o.throughputN, "throughput-events", 0, "events of a and b (default 200,000; -quick 40,000)")
 	flag.IntVar(&o.backlogN, "backlog-events", 0, "events of c (default 80,000; -quick 20,000)")
 	flag.IntVar(&o.memoryN, "memory-events", 0, "events of d (default 1,000,000; -quick 100,000)")
+	flag.StringVar(&o.koKafka, "ko-kafka", "", `extra kafka settings of kafka-ometria, e.g. "partition_unfinished: 1000; max_unfinished: 40000"`)
 	flag.IntVar(&o.memoryAccts, "memory-accounts", 1000, "accounts of d")
 	flag.Float64Var(&o.latencyRate, "latency-rate", 50, "events/s of e")
 	flag.DurationVar(&o.latencyFor, "latency-duration", 0, "how long e produces (default 20s; -quick 10s)")
@@ -124,15 +126,7 @@ func parseFlags() (options, error) {
 	return o, nil
 }
 
-func splitList(s string) []string {
-	var out []string
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
-}
+func splitList(s string) []string { return splitOn(s, ",") }
 
 // scenarios returns the scenarios o selects, in the order asked.
 func (o options) scenarioList() ([]scenario, error) {

@@ -198,7 +198,7 @@ func (h *harness) measure(ctx context.Context, sc scenario, shared *broker, run 
 		url = rec.url
 	}
 	cfgYAML := koConfig(koConfigArgs{brokers: b.addrs, groupID: groupID, topics: tp, url: url + "/v2",
-		accounts: accounts, rate: sc.rate, sessionTimeout: sc.sessionTimeout})
+		accounts: accounts, rate: sc.rate, sessionTimeout: sc.sessionTimeout, kafkaExtra: h.opts.koKafka})
 	koCfg := filepath.Join(dir, "kafka-ometria.yaml")
 	if err := os.WriteFile(koCfg, cfgYAML, 0o644); err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -30,6 +31,7 @@ func newRunCmd() *cobra.Command {
 		listen     string
 		stages     []string
 		drain      time.Duration
+		profiles   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "run --config FILE",
@@ -57,19 +59,20 @@ SIGTERM or SIGINT drains the stages, commits and exits.`,
 			} else if drain > limit {
 				return usageError("--drain-timeout %v: at most 2/3 of kafka.session_timeout (%v), so that the group keeps this member while it drains", drain, cfg.Kafka.SessionTimeout)
 			}
-			return runPipeline(cmd.Context(), cfg, listen, drain, cmd.ErrOrStderr())
+			return runPipeline(cmd.Context(), cfg, listen, profiles, drain, cmd.ErrOrStderr())
 		},
 	}
 	f := cmd.Flags()
 	f.StringVarP(&configPath, "config", "c", "", "configuration file (required)")
 	f.StringVar(&listen, "listen", ":9090", "address of /metrics, /healthz and /readyz (empty: none)")
+	f.BoolVar(&profiles, "pprof", false, "also serve Go's runtime profiles (/debug/pprof/) on --listen; off by default, as they show the process's internals")
 	f.StringSliceVar(&stages, "stages", nil, "stages to run, e.g. map,push; overrides the config's stages and KAFKA_OMETRIA_STAGES (default: the config's stages)")
 	f.DurationVar(&drain, "drain-timeout", 20*time.Second, "on SIGTERM or a rebalance, how long to wait for in-flight work (at most 2/3 of kafka.session_timeout); the process exits within it plus 5 s")
 	_ = cmd.MarkFlagRequired("config")
 	return cmd
 }
 
-func runPipeline(ctx context.Context, cfg *config.Config, listen string, drain time.Duration, stderr io.Writer) error {
+func runPipeline(ctx context.Context, cfg *config.Config, listen string, profiles bool, drain time.Duration, stderr io.Writer) error {
 	log := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.Lock(zapcore.AddSync(stderr)), zap.InfoLevel))
 	defer log.Sync()
 	var err error
@@ -110,6 +113,13 @@ func runPipeline(ctx context.Context, cfg *config.Config, listen string, drain t
 			}
 			w.Write([]byte("ready\n"))
 		})
+		if profiles {
+			mux.HandleFunc("/debug/pprof/", pprof.Index)
+			mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+			mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+			mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+			mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		}
 		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 		go srv.Serve(ln)
 		defer srv.Close()

@@ -61,8 +61,9 @@ type runningPipeline struct {
 	errOut *syncBuffer
 }
 
-// startRun starts the pipeline; extra is YAML added to the config's kafka section.
-func startRun(t *testing.T, kafkaExtra string) *runningPipeline {
+// startRun starts the pipeline; extra is YAML added to the config's kafka section, flags
+// are added to the command line.
+func startRun(t *testing.T, kafkaExtra string, flags ...string) *runningPipeline {
 	t.Helper()
 	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.AllowAutoTopicCreation())
 	if err != nil {
@@ -93,7 +94,7 @@ accounts:
 	t.Cleanup(cancel)
 	go func() {
 		var out bytes.Buffer
-		rp.exit <- run(ctx, []string{"run", "--config", cfg, "--listen", rp.addr}, strings.NewReader(""), &out, rp.errOut)
+		rp.exit <- run(ctx, append([]string{"run", "--config", cfg, "--listen", rp.addr}, flags...), strings.NewReader(""), &out, rp.errOut)
 	}()
 	return rp
 }
@@ -125,6 +126,9 @@ func TestRunServesMetricsAndStopsCleanly(t *testing.T) {
 	}
 	if code, _ := get("http://" + addr + "/healthz"); code != 200 {
 		t.Fatalf("/healthz: %d", code)
+	}
+	if code, _ := get("http://" + addr + "/debug/pprof/"); code != 404 {
+		t.Fatalf("/debug/pprof/ without --pprof: %d, want 404", code)
 	}
 	// The emulator keeps the record before it answers; the push's counters move only
 	// when the answer is back. Wait for them rather than race the response.
@@ -268,5 +272,15 @@ func TestRunReadyzFailsWhileAPartitionIsStalled(t *testing.T) {
 	_, metrics := get("http://" + rp.addr + "/metrics")
 	if !strings.Contains(metrics, `kafka_ometria_oldest_unfinished_seconds{group="kafka-ometria-push",partition=`) {
 		t.Errorf("/metrics lacks the push group's oldest-unfinished gauge")
+	}
+}
+
+// TestRunServesProfilesWithPprof: --pprof adds Go's runtime profiles to --listen.
+func TestRunServesProfilesWithPprof(t *testing.T) {
+	rp := startRun(t, "", "--pprof")
+	rp.waitFor(t, "the event reaches the emulator", func() bool { _, ok := rp.emu.Record("acme", "contact", "", "ol_1"); return ok })
+	code, body := get("http://" + rp.addr + "/debug/pprof/goroutine?debug=1")
+	if code != 200 || !strings.Contains(body, "goroutine profile:") {
+		t.Fatalf("/debug/pprof/goroutine: %d %.200s", code, body)
 	}
 }
