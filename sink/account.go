@@ -67,7 +67,9 @@ func (a *account) add(r Record) bool {
 		b = nil
 	}
 	if b == nil {
-		b = &batch{typ: r.Type, recs: make([]Record, 0, cfg.BatchSize), opened: time.Now()}
+		// Room for a few records, growing as they come: with many accounts most open
+		// batches hold a few records, and room for BatchSize would cost ~10 KB each.
+		b = &batch{typ: r.Type, recs: make([]Record, 0, min(cfg.BatchSize, 4)), opened: time.Now()}
 		a.open[r.Type] = b
 		b.timer = time.AfterFunc(cfg.Linger, func() { a.lingered(b) })
 	}

@@ -41,6 +41,7 @@ type options struct {
 	backlogN    int
 	memoryN     int
 	koKafka     string // extra kafka.* settings of kafka-ometria, "key: value; key: value"
+	cpuProfile  time.Duration
 	memoryAccts int
 	latencyRate float64
 	latencyFor  time.Duration
@@ -80,6 +81,7 @@ func parseFlags() (options, error) {
 	flag.IntVar(&o.backlogN, "backlog-events", 0, "events of c (default 80,000; -quick 20,000)")
 	flag.IntVar(&o.memoryN, "memory-events", 0, "events of d (default 1,000,000; -quick 100,000)")
 	flag.StringVar(&o.koKafka, "ko-kafka", "", `extra kafka settings of kafka-ometria, e.g. "partition_unfinished: 1000; max_unfinished: 40000"`)
+	flag.DurationVar(&o.cpuProfile, "cpu-profile", 0, "take a CPU profile of kafka-ometria this long from the start of each run, saved as cpu.pprof in the run's directory (0: none)")
 	flag.IntVar(&o.memoryAccts, "memory-accounts", 1000, "accounts of d")
 	flag.Float64Var(&o.latencyRate, "latency-rate", 50, "events/s of e")
 	flag.DurationVar(&o.latencyFor, "latency-duration", 0, "how long e produces (default 20s; -quick 10s)")

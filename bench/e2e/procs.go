@@ -295,7 +295,7 @@ func startPipeline(ctx context.Context, bin, configPath, logPath string, account
 		env[i] = keyEnv(a) + "=" + apiKey(a)
 	}
 	p := &pipeline{addr: make(chan string, 1)}
-	c, err := startChild("kafka-ometria", bin, []string{"run", "--config", configPath, "--listen", "127.0.0.1:0"}, env, logPath, func(b []byte) {
+	c, err := startChild("kafka-ometria", bin, []string{"run", "--config", configPath, "--listen", "127.0.0.1:0", "--pprof"}, env, logPath, func(b []byte) {
 		if !strings.Contains(string(b), "serving metrics and health") {
 			return
 		}
@@ -321,6 +321,28 @@ func startPipeline(ctx context.Context, bin, configPath, logPath string, account
 		return nil, fmt.Errorf("kafka-ometria did not serve /metrics within 60s\n%s", c.tail(20))
 	}
 	return p, nil
+}
+
+// cpuProfile saves a CPU profile of the next d to path (go tool pprof reads it).
+func (p *pipeline) cpuProfile(ctx context.Context, d time.Duration, path string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", p.url, int(d.Seconds())), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return fmt.Errorf("CPU profile: %s: %s", resp.Status, b)
+	}
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
 }
 
 // waitReady waits until /readyz answers 200.

@@ -247,6 +247,16 @@ func (h *harness) measure(ctx context.Context, sc scenario, shared *broker, run 
 	startKO := func() (*pipeline, error) {
 		return startPipeline(ctx, h.koBin, koCfg, filepath.Join(dir, fmt.Sprintf("kafka-ometria-%d.log", time.Now().UnixMilli())), accounts)
 	}
+	profile := func() {
+		if h.opts.cpuProfile <= 0 {
+			return
+		}
+		go func(ko *pipeline) {
+			if err := ko.cpuProfile(ctx, h.opts.cpuProfile, filepath.Join(dir, "cpu.pprof")); err != nil {
+				logf("%s: %v", name, err)
+			}
+		}(ko)
+	}
 	if sc.backlog {
 		tp0 := time.Now()
 		if err := produceAll(); err != nil {
@@ -259,6 +269,7 @@ func (h *harness) measure(ctx context.Context, sc scenario, shared *broker, run 
 		}
 		s0 = takeSnapshot(ko.pid(), emu.pid(), b.pid)
 		s0.at = t0
+		profile()
 		produceDone <- produceResult{}
 	} else {
 		if ko, err = startKO(); err != nil {
@@ -275,6 +286,7 @@ func (h *harness) measure(ctx context.Context, sc scenario, shared *broker, run 
 		s0 = takeSnapshot(ko.pid(), emu.pid(), b.pid)
 		t0 = time.Now()
 		s0.at = t0
+		profile()
 		go func() {
 			tp0 := time.Now()
 			var err error
