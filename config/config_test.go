@@ -40,7 +40,7 @@ func TestParseDefaults(t *testing.T) {
 		Topics: Topics{Events: []string{"rudder.events"}, Records: "ometria.records", Retry: "ometria.retry", DeadLetter: "ometria.dlq",
 			Replay: DefaultReplayTopic, Replays: DefaultReplaysTopic},
 		Stages:  []Stage{StageMap, StagePush, StageRetry},
-		Ometria: Ometria{BaseURL: "https://api.ometria.com/v2", Timeout: 10 * time.Second},
+		Ometria: Ometria{BaseURL: "https://api.ometria.com/v2", Timeout: 10 * time.Second, Linger: DefaultLinger, MaxLinger: DefaultMaxLinger},
 		Routing: Routing{Header: "ometria-account"},
 		Accounts: map[string]*Account{"acme": {
 			APIKeyEnv:      "OMETRIA_KEY_ACME",
@@ -134,7 +134,7 @@ func TestParseFull(t *testing.T) {
 		Topics: Topics{Events: []string{"rudder.events", "segment.events"}, Records: "r", Retry: "rt", DeadLetter: "d",
 			Replay: DefaultReplayTopic, Replays: DefaultReplaysTopic},
 		Stages:  []Stage{StagePush, StageMap},
-		Ometria: Ometria{BaseURL: "http://127.0.0.1:8080/v2", Timeout: 90 * time.Second},
+		Ometria: Ometria{BaseURL: "http://127.0.0.1:8080/v2", Timeout: 90 * time.Second, Linger: DefaultLinger, MaxLinger: DefaultMaxLinger},
 		Routing: Routing{Header: "x-account", Topics: map[string]string{"rudder.events": "acme", "segment.events": "beta"}, DefaultAccount: "beta"},
 		Accounts: map[string]*Account{
 			"acme": {

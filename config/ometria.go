@@ -9,8 +9,10 @@ import (
 
 // Ometria API defaults.
 const (
-	DefaultBaseURL = "https://api.ometria.com/v2"
-	DefaultTimeout = 10 * time.Second
+	DefaultBaseURL   = "https://api.ometria.com/v2"
+	DefaultTimeout   = 10 * time.Second
+	DefaultLinger    = time.Second
+	DefaultMaxLinger = 3 * time.Second
 )
 
 // Ometria is how to reach Ometria's API.
@@ -20,6 +22,14 @@ type Ometria struct {
 	BaseURL string `yaml:"base_url"`
 	// Timeout bounds one HTTP request, written as a Go duration ("10s", "1m30s").
 	Timeout time.Duration `yaml:"timeout"`
+	// Linger is how long a partial batch (fewer than 100 records) waits for more while its
+	// account has nothing else to push. Longer: fuller batches and fewer requests, later
+	// records. Default 1s.
+	Linger time.Duration `yaml:"linger"`
+	// MaxLinger is how long a partial batch may wait while its account is busy pushing
+	// others (it could not leave sooner anyway): it keeps filling. At least Linger.
+	// Default 3s.
+	MaxLinger time.Duration `yaml:"max_linger"`
 }
 
 func (o *Ometria) applyDefaults(present map[string]int) {
@@ -29,6 +39,12 @@ func (o *Ometria) applyDefaults(present map[string]int) {
 	o.BaseURL = strings.TrimRight(o.BaseURL, "/")
 	if o.Timeout == 0 && present["ometria.timeout"] == 0 {
 		o.Timeout = DefaultTimeout
+	}
+	if o.Linger == 0 && present["ometria.linger"] == 0 {
+		o.Linger = DefaultLinger
+	}
+	if o.MaxLinger == 0 && present["ometria.max_linger"] == 0 {
+		o.MaxLinger = max(DefaultMaxLinger, o.Linger)
 	}
 }
 
@@ -49,6 +65,12 @@ func (o *Ometria) validate(p *problems) {
 	}
 	if o.Timeout <= 0 {
 		p.add("ometria.timeout", "must be positive, got %s", o.Timeout)
+	}
+	if o.Linger <= 0 {
+		p.add("ometria.linger", "must be positive, got %s", o.Linger)
+	}
+	if o.MaxLinger < o.Linger {
+		p.add("ometria.max_linger", "%s is shorter than ometria.linger (%s)", o.MaxLinger, o.Linger)
 	}
 }
 

@@ -70,6 +70,9 @@ func TestValidationErrors(t *testing.T) {
 		{"max replays", []edit{set(-1, "dlq", "max_replays")}, []string{"dlq.max_replays: must be positive, got -1"}},
 		{"replay topic reused", []edit{set("ometria.dlq", "topics", "replay")}, []string{`topics.replay: "ometria.dlq" is already used by topics.dead_letter`}},
 		{"negative commit interval", []edit{set("-1s", "kafka", "commit_interval")}, []string{"kafka.commit_interval: must not be negative, got -1s"}},
+		{"linger", []edit{set("0s", "ometria", "linger")}, []string{"ometria.linger: must be positive, got 0s"}},
+		{"max linger below linger", []edit{set("5s", "ometria", "linger"), set("2s", "ometria", "max_linger")}, []string{
+			"ometria.max_linger: 2s is shorter than ometria.linger (5s)"}},
 		{"negative unfinished bounds", []edit{set(-1, "kafka", "max_unfinished"), set(-5, "kafka", "partition_unfinished")}, []string{
 			"kafka.max_unfinished: must be positive, got -1", "kafka.partition_unfinished: must be positive, got -5"}},
 		{"partition bound above the process's", []edit{set(100, "kafka", "max_unfinished"), set(200, "kafka", "partition_unfinished")}, []string{

@@ -86,6 +86,12 @@ func Run(ctx context.Context, o Options) error {
 	if cfg.HasStage(config.StagePush) || cfg.HasStage(config.StageRetry) {
 		scfg := o.Sink
 		scfg.BaseURL, scfg.Timeout = cfg.Ometria.BaseURL, cfg.Ometria.Timeout
+		if scfg.Linger == 0 {
+			scfg.Linger, scfg.MaxLinger = cfg.Ometria.Linger, cfg.Ometria.MaxLinger
+		}
+		if scfg.MaxPending == 0 {
+			scfg.MaxPending = cfg.Kafka.MaxUnfinished // the records the stages may hold unfinished
+		}
 		opts := []sink.Option{sink.WithLogger(log.Named("sink")), sink.WithMetrics(metrics.Sink())}
 		if o.HTTPClient != nil {
 			opts = append(opts, sink.WithHTTPClient(o.HTTPClient))
