@@ -263,10 +263,14 @@ func (v *view) contactProperties() {
 	w := &v.m.w
 	mark := w.openOptional("properties")
 	if cf := v.trait(kCustomFields); cf.v.kind == '{' {
-		v.members(v.m.index(cf.v), nil, nil)
+		in := "traits.custom_fields"
+		if cf.src == srcCtxTraits {
+			in = "context.traits.custom_fields"
+		}
+		v.members(in, v.m.index(cf.v), nil, nil)
 	} else {
-		v.members(v.traits.ms, nil, &contactTraits)
-		v.members(v.ctxTraits.ms, v.traits.ms, &contactTraits)
+		v.members("traits", v.traits.ms, nil, &contactTraits)
+		v.members("context.traits", v.ctxTraits.ms, v.traits.ms, &contactTraits)
 	}
 	v.mappedProperties()
 	w.closeOptional(mark)
@@ -274,13 +278,17 @@ func (v *view) contactProperties() {
 
 // members writes the members of ms that the table (consumed) or a mapping does not read,
 // are not null, are not shadowed by a member of shadow, and are not set by a properties
-// mapping.
-func (v *view) members(ms, shadow []member, consumed *[nSlots]bool) {
+// mapping. in names the object ms are the members of, for warnings ("traits").
+func (v *view) members(in string, ms, shadow []member, consumed *[nSlots]bool) {
 	w := &v.m.w
 	for i := range ms {
 		mb := &ms[i]
 		if mb.val.kind == 'n' || (consumed != nil && consumed[mb.slot]) || (len(v.rm.consumed) > 0 && v.rm.consumed[string(mb.key)]) ||
 			has(shadow, mb.key) || v.propMapped(mb.key) {
+			continue
+		}
+		if v.ev.outOfRange {
+			v.memberInRange(mb, in)
 			continue
 		}
 		w.memberKey(mb)
@@ -301,8 +309,14 @@ func (v *view) propMapped(key []byte) bool {
 func (v *view) mappedProperties() {
 	for _, pm := range v.rm.props {
 		if x := lookupPath(v.ev.raw, pm.from); x.present() {
-			v.m.w.keyString(pm.name)
-			v.m.w.raw(x)
+			w := &v.m.w
+			mark := len(w.b)
+			w.keyString(pm.name)
+			if !v.ev.outOfRange {
+				w.raw(x)
+			} else if !v.inRange(x, pm.from.String()) {
+				w.b = w.b[:mark]
+			}
 		}
 	}
 }

@@ -13,6 +13,11 @@ type event struct {
 	integrations      value
 	batch             value
 
+	// outOfRange: the event holds a number outside the range of a double (1e400), somewhere.
+	// Values copied as they are into the record are then written by inRange, which leaves
+	// such numbers out; else they are copied as their bytes.
+	outOfRange bool
+
 	// dup is the first of the fields above (or of context's) that appears twice, as a
 	// path ("type", "context.traits"); "" when none does. Such an event is ambiguous.
 	dup string
@@ -36,6 +41,7 @@ type arena struct {
 	members []member // of traits, context.traits and properties
 	items   []member // of the product lines
 	lines   []line
+	big     bool // the document being scanned holds a number outside the range of a double
 }
 
 func (a *arena) reset() {
@@ -50,12 +56,13 @@ func (a *arena) reset() {
 // A document that is valid JSON but not an object gives ReasonNotAnObject.
 func parseEvent(d []byte, ev *event, a *arena) *Error {
 	*ev = event{raw: d}
+	a.big = false
 	i := skipWS(d, 0)
 	if i >= len(d) {
 		return fail(ReasonInvalidJSON, "", "empty message")
 	}
 	if d[i] != '{' {
-		end, err := scanValue(d, i, 0)
+		end, err := scanValue(d, i, 0, &a.big)
 		if err == nil && skipWS(d, end) == len(d) {
 			return fail(ReasonNotAnObject, "", "the message is a JSON %s, not an object", kindName(kindOf(d[i])))
 		}
@@ -65,6 +72,7 @@ func parseEvent(d []byte, ev *event, a *arena) *Error {
 		return fail(ReasonInvalidJSON, "", "%v", err)
 	}
 	end, err := scanTopObject(d, i, ev, a)
+	ev.outOfRange = a.big
 	if err == nil {
 		if end = skipWS(d, end); end != len(d) {
 			err = errAt(end, "data after the JSON value")
@@ -95,33 +103,33 @@ func scanTopObject(d []byte, i int, ev *event, a *arena) (int, error) {
 			i, err = scanContext(d, vs, depth, ev, a)
 		case "type":
 			ev.noteDup(&ev.typ, "type")
-			i, err = scanInto(d, vs, depth, &ev.typ)
+			i, err = scanInto(d, vs, depth, &ev.typ, &a.big)
 		case "event":
 			ev.noteDup(&ev.name, "event")
-			i, err = scanInto(d, vs, depth, &ev.name)
+			i, err = scanInto(d, vs, depth, &ev.name, &a.big)
 		case "userId":
 			ev.noteDup(&ev.userID, "userId")
-			i, err = scanInto(d, vs, depth, &ev.userID)
+			i, err = scanInto(d, vs, depth, &ev.userID, &a.big)
 		case "anonymousId":
 			ev.noteDup(&ev.anonID, "anonymousId")
-			i, err = scanInto(d, vs, depth, &ev.anonID)
+			i, err = scanInto(d, vs, depth, &ev.anonID, &a.big)
 		case "messageId":
 			ev.noteDup(&ev.messageID, "messageId")
-			i, err = scanInto(d, vs, depth, &ev.messageID)
+			i, err = scanInto(d, vs, depth, &ev.messageID, &a.big)
 		case "timestamp":
 			ev.noteDup(&ev.timestamp, "timestamp")
-			i, err = scanInto(d, vs, depth, &ev.timestamp)
+			i, err = scanInto(d, vs, depth, &ev.timestamp, &a.big)
 		case "originalTimestamp":
 			ev.noteDup(&ev.origTS, "originalTimestamp")
-			i, err = scanInto(d, vs, depth, &ev.origTS)
+			i, err = scanInto(d, vs, depth, &ev.origTS, &a.big)
 		case "integrations":
 			ev.noteDup(&ev.integrations, "integrations")
-			i, err = scanInto(d, vs, depth, &ev.integrations)
+			i, err = scanInto(d, vs, depth, &ev.integrations, &a.big)
 		case "batch":
 			ev.noteDup(&ev.batch, "batch")
-			i, err = scanInto(d, vs, depth, &ev.batch)
+			i, err = scanInto(d, vs, depth, &ev.batch, &a.big)
 		default:
-			i, err = scanValue(d, vs, depth)
+			i, err = scanValue(d, vs, depth, &a.big)
 		}
 		if err != nil {
 			return i, err
@@ -140,7 +148,7 @@ func (ev *event) noteDup(v *value, field string) {
 // timezone. (Here and in scanCollect the depth is at most 3: maxDepth is not checked.)
 func scanContext(d []byte, vs, depth int, ev *event, a *arena) (int, error) {
 	if d[vs] != '{' {
-		return scanValue(d, vs, depth)
+		return scanValue(d, vs, depth, &a.big)
 	}
 	depth++
 	i := vs + 1
@@ -155,12 +163,12 @@ func scanContext(d []byte, vs, depth int, ev *event, a *arena) (int, error) {
 			i, err = scanCollect(d, vs, depth, &ev.ctxTraits, &ev.ctxTraitsO, a, nil)
 		case "ip":
 			ev.noteDup(&ev.ctxIP, "context.ip")
-			i, err = scanInto(d, vs, depth, &ev.ctxIP)
+			i, err = scanInto(d, vs, depth, &ev.ctxIP, &a.big)
 		case "timezone":
 			ev.noteDup(&ev.ctxTZ, "context.timezone")
-			i, err = scanInto(d, vs, depth, &ev.ctxTZ)
+			i, err = scanInto(d, vs, depth, &ev.ctxTZ, &a.big)
 		default:
-			i, err = scanValue(d, vs, depth)
+			i, err = scanValue(d, vs, depth, &a.big)
 		}
 		if err != nil {
 			return i, err
@@ -173,7 +181,7 @@ func scanContext(d []byte, vs, depth int, ev *event, a *arena) (int, error) {
 // under "products" is collected into *lines.
 func scanCollect(d []byte, vs, depth int, dst *value, o *object, a *arena, lines *[]line) (int, error) {
 	if d[vs] != '{' {
-		return scanInto(d, vs, depth, dst)
+		return scanInto(d, vs, depth, dst, &a.big)
 	}
 	start := len(a.members)
 	i := vs + 1
@@ -191,7 +199,7 @@ func scanCollect(d []byte, vs, depth int, dst *value, o *object, a *arena, lines
 		if k == kProducts && lines != nil && d[ms] == '[' {
 			i, err = scanLines(d, ms, depth+2, a, lines)
 		} else {
-			i, err = scanValue(d, ms, depth+1)
+			i, err = scanValue(d, ms, depth+1, &a.big)
 		}
 		if err != nil {
 			return i, err
@@ -220,7 +228,7 @@ func scanLines(d []byte, vs, depth int, a *arena, lines *[]line) (int, error) {
 		if d[i] == '{' {
 			ln.ms, end, err = scanItem(d, i, depth+1, a)
 		} else {
-			end, err = scanValue(d, i, depth)
+			end, err = scanValue(d, i, depth, &a.big)
 		}
 		if err != nil {
 			return end, err
@@ -254,7 +262,7 @@ func scanItem(d []byte, vs, depth int, a *arena) ([]member, int, error) {
 		if done {
 			return a.items[start:len(a.items):len(a.items)], ms, nil
 		}
-		if i, err = scanValue(d, ms, depth); err != nil {
+		if i, err = scanValue(d, ms, depth, &a.big); err != nil {
 			return nil, i, err
 		}
 		a.items = append(a.items, member{key: key, val: value{raw: d[ms:i], kind: kindOf(d[ms])}, slot: slotOf(key), escaped: escaped})
@@ -262,8 +270,8 @@ func scanItem(d []byte, vs, depth int, a *arena) ([]member, int, error) {
 }
 
 // scanInto validates the value at d[vs] and keeps it in dst.
-func scanInto(d []byte, vs, depth int, dst *value) (int, error) {
-	end, err := scanValue(d, vs, depth)
+func scanInto(d []byte, vs, depth int, dst *value, big *bool) (int, error) {
+	end, err := scanValue(d, vs, depth, big)
 	if err == nil {
 		*dst = value{raw: d[vs:end], kind: kindOf(d[vs])}
 	}

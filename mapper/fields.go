@@ -141,7 +141,8 @@ func positive(n []byte) bool {
 	return false
 }
 
-// optArray writes an array as it is; a single scalar is wrapped in one.
+// optArray writes an array as it is; a single scalar is wrapped in one. A number out of
+// range is left out (inRange).
 func (v *view) optArray(key string, f found) {
 	if !f.present() {
 		return
@@ -149,9 +150,17 @@ func (v *view) optArray(key string, f found) {
 	w := &v.m.w
 	switch f.v.kind {
 	case '[':
+		if v.ev.outOfRange {
+			v.keyInRange(key, f.v, f.field())
+			return
+		}
 		w.key(key)
 		w.raw(f.v)
 	case '"', '0':
+		if f.v.kind == '0' && v.ev.outOfRange && !finite(f.v.raw) {
+			v.m.warn(WarnNumberOutOfRange, f.field())
+			return
+		}
 		w.key(key)
 		w.openArray()
 		w.raw(f.v)

@@ -266,19 +266,31 @@ func (v *view) lineItems(f found) *Error {
 		}
 		v.optBool("is_on_sale", at(kIsOnSale))
 		if t := item.get(kTotals); t.present() {
-			w.key("totals")
-			w.raw(t)
+			if v.ev.outOfRange {
+				v.keyInRange("totals", t, field()+".totals")
+			} else {
+				w.key("totals")
+				w.raw(t)
+			}
 		}
 		if err := v.variantOptions(at(kVariantOptions)); err != nil {
 			return err
 		}
 		if p := item.get(kProperties); p.kind == '{' {
-			w.key("properties")
-			w.raw(p)
+			if v.ev.outOfRange {
+				v.keyInRange("properties", p, field()+".properties")
+			} else {
+				w.key("properties")
+				w.raw(p)
+			}
 		} else {
 			mark := w.openOptional("properties")
 			for j := range item.ms {
 				if mb := &item.ms[j]; mb.val.kind != 'n' && !itemKeys[mb.slot] {
+					if v.ev.outOfRange {
+						v.memberInRange(mb, field())
+						continue
+					}
 					w.memberKey(mb)
 					w.raw(mb.val)
 				}
@@ -345,9 +357,9 @@ func (v *view) recordProperties(consumed *[nSlots]bool) {
 	w := &v.m.w
 	mark := w.openOptional("properties")
 	if cf := v.prop(kCustomFields); cf.v.kind == '{' {
-		v.members(v.m.index(cf.v), nil, nil)
+		v.members("properties.custom_fields", v.m.index(cf.v), nil, nil)
 	} else {
-		v.members(v.props.ms, nil, consumed)
+		v.members("properties", v.props.ms, nil, consumed)
 	}
 	v.mappedProperties()
 	w.closeOptional(mark)

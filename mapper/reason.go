@@ -94,12 +94,13 @@ const (
 	WarnVariantOptionDropped = "variant_option_dropped" // a variant option without id, type and label
 	WarnAttributeDropped     = "attribute_dropped"      // a product attribute without id, type and label
 	WarnListingDropped       = "listing_dropped"        // a product listing that is not an object with a store
+	WarnNumberOutOfRange     = "number_out_of_range"    // a number outside the range of a double in a value copied as it is (properties)
 )
 
 // WarningCodes lists every warning code, in a stable order.
 func WarningCodes() []string {
 	return []string{WarnInvalidPhone, WarnInvalidTimestamp, WarnInvalidDate, WarnInvalidValue,
-		WarnLineItemDropped, WarnVariantOptionDropped, WarnAttributeDropped, WarnListingDropped}
+		WarnLineItemDropped, WarnVariantOptionDropped, WarnAttributeDropped, WarnListingDropped, WarnNumberOutOfRange}
 }
 
 // Warning is a problem that did not stop the record: a value was left out.

@@ -119,8 +119,9 @@ func stringSpecial(s []byte) int {
 }
 
 // scanValue validates the value starting at d[i] (no leading whitespace) and returns
-// the index just past it.
-func scanValue(d []byte, i, depth int) (int, error) {
+// the index just past it. It sets *big when the value holds a number outside the range
+// of a double (and leaves it alone otherwise).
+func scanValue(d []byte, i, depth int, big *bool) (int, error) {
 	if i >= len(d) {
 		return i, errEOF
 	}
@@ -132,9 +133,9 @@ func scanValue(d []byte, i, depth int) (int, error) {
 		end, _, err := scanStringSlow(d, i)
 		return end, err
 	case '{':
-		return scanObject(d, i, depth+1)
+		return scanObject(d, i, depth+1, big)
 	case '[':
-		return scanArray(d, i, depth+1)
+		return scanArray(d, i, depth+1, big)
 	case 't':
 		return scanLiteral(d, i, "true")
 	case 'f':
@@ -143,7 +144,7 @@ func scanValue(d []byte, i, depth int) (int, error) {
 		return scanLiteral(d, i, "null")
 	default:
 		if c == '-' || (c >= '0' && c <= '9') {
-			return scanNumber(d, i)
+			return scanNumber(d, i, big)
 		}
 		return i, errAt(i, "invalid character "+quoteByte(c))
 	}
@@ -231,7 +232,10 @@ func isHex(c byte) bool {
 	return (c >= '0' && c <= '9') || (c|0x20 >= 'a' && c|0x20 <= 'f')
 }
 
-func scanNumber(d []byte, i int) (int, error) {
+// scanNumber validates the number at d[i] and returns the index past it. It sets *big
+// when the number is outside the range of a double, which only a number with an exponent
+// or of more than 308 digits can be: the common number costs one comparison more.
+func scanNumber(d []byte, i int, big *bool) (int, error) {
 	start := i
 	if d[i] == '-' {
 		i++
@@ -260,7 +264,13 @@ func scanNumber(d []byte, i int) (int, error) {
 		if j == i {
 			return j, errAt(start, "invalid number")
 		}
-		i = j
+		if !finite(d[start:j]) {
+			*big = true
+		}
+		return j, nil
+	}
+	if i-start > 308 && !finite(d[start:i]) {
+		*big = true
 	}
 	return i, nil
 }
@@ -327,7 +337,7 @@ func nextKey(d []byte, i int, first bool) (key []byte, vs int, escaped, done boo
 // scanObject validates the object at d[i] and returns the index past it. It is the
 // loop above with the key not kept, written out: most of an event is objects nobody
 // reads (context.page, context.app, ...).
-func scanObject(d []byte, i, depth int) (int, error) {
+func scanObject(d []byte, i, depth int, big *bool) (int, error) {
 	if depth > maxDepth {
 		return i, errAt(i, "nested too deeply")
 	}
@@ -363,7 +373,7 @@ func scanObject(d []byte, i, depth int) (int, error) {
 			}
 		}
 		if i < 0 {
-			if i, err = scanValue(d, vs, depth); err != nil {
+			if i, err = scanValue(d, vs, depth, big); err != nil {
 				return i, err
 			}
 		}
@@ -381,7 +391,7 @@ func scanObject(d []byte, i, depth int) (int, error) {
 	}
 }
 
-func scanArray(d []byte, i, depth int) (int, error) {
+func scanArray(d []byte, i, depth int, big *bool) (int, error) {
 	if depth > maxDepth {
 		return i, errAt(i, "nested too deeply")
 	}
@@ -391,7 +401,7 @@ func scanArray(d []byte, i, depth int) (int, error) {
 	}
 	for {
 		var err error
-		if i, err = scanValue(d, i, depth); err != nil {
+		if i, err = scanValue(d, i, depth, big); err != nil {
 			return i, err
 		}
 		if i = skipWS(d, i); i >= len(d) {

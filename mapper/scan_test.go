@@ -21,6 +21,11 @@ var scanCorpus = []string{
 	`{"properties":{"products":[{"sku":1},{"x":[{"id":1}]}],"custom_fields":{"a":{}}}}`,
 	`{"traits":{"a":1,}}`, `{"context":{"traits":{"a":}}}`, `{"properties":[1,]}`, `{"context":{"ip":"x"} "a":1}`,
 	`{"properties":{"products":[{"a":1},{"b":[}]}}`, `{"traits":{"a":1}`, `{"context":{"traits":{"a":1}}`, `{"traits" 1}`,
+	// numbers outside the range of a double, which the scan notes, and numbers just inside
+	`{"a":1e400}`, `[-1e999]`, `1E+309`, `{"a":1.7976931348623159e308}`, `{"a":1` + strings.Repeat("0", 309) + `}`,
+	`{"traits":{"x":2e308}}`, `{"context":{"traits":{"x":[1e400]}}}`, `{"properties":{"products":[{"x":1e400}]}}`,
+	`{"type":1e400}`, `{"x":{"y":-1e400}}`, `{"a":1e-400}`, `{"a":1.7976931348623157e308}`, `{"a":1` + strings.Repeat("0", 308) + `}`,
+	`{"a":1` + strings.Repeat("0", 400) + `e-300}`, `{"a":0.` + strings.Repeat("0", 400) + `1}`, `{"a":1e0000000000000000000308}`,
 }
 
 // TestScanAgreesWithEncodingJSON: the hand-written scanner accepts exactly what
@@ -37,7 +42,8 @@ func TestScanAgreesWithEncodingJSON(t *testing.T) {
 func checkScan(t *testing.T, d []byte) {
 	t.Helper()
 	i := skipWS(d, 0)
-	end, err := scanValue(d, i, 0)
+	var big bool
+	end, err := scanValue(d, i, 0, &big)
 	ok := err == nil && skipWS(d, end) == len(d)
 	want := json.Valid(d)
 	if ok != want && !(want && strings.Count(string(d), "[") > maxDepth) {
@@ -53,6 +59,14 @@ func checkScan(t *testing.T, d []byte) {
 	}
 	if !ok {
 		return
+	}
+	// big says whether the value holds a number encoding/json cannot hold (one outside
+	// the range of a double), and parseEvent notes the same of an event.
+	if rangeErr := json.Unmarshal(d, new(any)) != nil; big != rangeErr {
+		t.Errorf("scanValue(%q) noted a number out of range: %v, encoding/json fails: %v", d, big, rangeErr)
+	}
+	if d[i] == '{' && ev.outOfRange != big {
+		t.Errorf("parseEvent(%q) noted a number out of range: %v, scanValue: %v", d, ev.outOfRange, big)
 	}
 	// skip, used on validated input, must find the same end.
 	if e := skip(d, i); e != end {

@@ -87,6 +87,7 @@ func isJSONNumber(s []byte) bool {
 	if len(s) == 0 {
 		return false
 	}
-	end, err := scanNumber(s, 0)
+	var big bool // the range is number's to check
+	end, err := scanNumber(s, 0, &big)
 	return err == nil && end == len(s)
 }
