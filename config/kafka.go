@@ -40,7 +40,8 @@ type Kafka struct {
 	StartOffset StartOffset `yaml:"start_offset"`
 	// MaxUnfinished bounds the messages read and not finished (handed to a stage, not yet
 	// pushed, dead-lettered or parked), over the whole process: the memory they hold is
-	// bounded by it. Default 20,000.
+	// bounded by it. A quarter is the map stage's, the rest the push and retry stages'.
+	// Default 20,000.
 	MaxUnfinished int `yaml:"max_unfinished"`
 	// PartitionUnfinished bounds the unfinished messages of one partition, so that one
 	// partition cannot take the whole of max_unfinished from the others. Default 5,000.

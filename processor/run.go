@@ -90,7 +90,7 @@ func Run(ctx context.Context, o Options) error {
 			scfg.Linger, scfg.MaxLinger = cfg.Ometria.Linger, cfg.Ometria.MaxLinger
 		}
 		if scfg.MaxPending == 0 {
-			scfg.MaxPending = cfg.Kafka.MaxUnfinished // the records the stages may hold unfinished
+			_, scfg.MaxPending = roomSizes(cfg.Kafka.MaxUnfinished) // the records the push and retry stages may hold
 		}
 		opts := []sink.Option{sink.WithLogger(log.Named("sink")), sink.WithMetrics(metrics.Sink())}
 		if o.HTTPClient != nil {
@@ -127,7 +127,12 @@ func Run(ctx context.Context, o Options) error {
 		config.StageRetry: {[]string{cfg.Topics.Retry}, RetryStage{&retry}.Handle},
 	}
 
-	room := group.NewRoom(cfg.Kafka.MaxUnfinished) // over the stages: the process's memory
+	// The process's memory: a quarter of kafka.max_unfinished for the map stage, whose
+	// messages finish once their records are written, the rest for the push and retry
+	// stages, whose records wait for their batches and the rate limit. Shared, a backlog
+	// of records waiting for the rate limit took all the room, and the map stage went on
+	// a message at a time, writing and reading back tiny batches.
+	mapRoom, pushRoom := splitRoom(cfg.Kafka.MaxUnfinished)
 
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
@@ -142,7 +147,10 @@ func Run(ctx context.Context, o Options) error {
 		if gc.HeartbeatInterval == 0 && gc.SessionTimeout > 0 {
 			gc.HeartbeatInterval = min(3*time.Second, gc.SessionTimeout/3) // a third, as Kafka advises
 		}
-		gc.Brokers, gc.Dialer, gc.Topics, gc.Room = conn.Brokers, conn.Dialer, s.topics, room
+		gc.Brokers, gc.Dialer, gc.Topics, gc.Room = conn.Brokers, conn.Dialer, s.topics, pushRoom
+		if st == config.StageMap {
+			gc.Room = mapRoom
+		}
 		gc.StartOffsets = map[string]int64{}
 		for _, t := range s.topics {
 			gc.StartOffsets[t] = kafka.FirstOffset
@@ -213,4 +221,23 @@ func stageNames(ss []config.Stage) []string {
 		out[i] = string(s)
 	}
 	return out
+}
+
+// roomSizes splits the process's bound on unfinished messages: a quarter (at least one)
+// for the map stage, the rest (at least one) for the push and retry stages.
+func roomSizes(max int) (mapStage, pushStages int) {
+	mapStage = max / 4
+	if mapStage < 1 {
+		mapStage = 1
+	}
+	pushStages = max - mapStage
+	if pushStages < 1 {
+		pushStages = 1
+	}
+	return mapStage, pushStages
+}
+
+func splitRoom(max int) (mapRoom, pushRoom *group.Room) {
+	m, p := roomSizes(max)
+	return group.NewRoom(m), group.NewRoom(p)
 }

@@ -1,0 +1,84 @@
+package integration_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+)
+
+// A backlog of records waiting for an account's rate limit holds the push stage's room;
+// the map stage keeps its own, so events go on being mapped (their records wait on the
+// records topic, not in memory) at full speed rather than a message at a time.
+func TestMapStageKeepsMappingWhileRecordsWaitForTheRateLimit(t *testing.T) {
+	e := newEnv(t, 0.1) // one push every 10 s
+	e.cfg.Kafka.MaxUnfinished, e.cfg.Kafka.PartitionUnfinished = 40, 40
+	e.run(t)
+	event := func(i int) string {
+		return fmt.Sprintf(`{"type":"identify","userId":"u%d","traits":{"listingId":"l%d","email":"u%d@example.com"}}`, i, i, i)
+	}
+	// First a backlog, until the push stage holds records waiting for the next token.
+	const first, n = 100, 500
+	var values []string
+	for i := range first {
+		values = append(values, event(i))
+	}
+	e.produce(t, values...)
+	for deadline := time.Now().Add(60 * time.Second); len(e.emu.Records("acme")) == 0; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("nothing pushed within 60 s")
+		}
+	}
+	values = values[:0]
+	for i := first; i < n; i++ {
+		values = append(values, event(i))
+	}
+	e.produce(t, values...)
+	deadline := time.Now().Add(8 * time.Second) // the next push is due 10 s after the first
+	for {
+		got := e.topicEnd(t, e.cfg.Topics.Records)
+		if got >= n {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d events mapped 8 s after they were produced, %d records pushed: the push stage's backlog held the map stage back",
+				got, n, len(e.emu.Records("acme")))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if pushed := len(e.emu.Records("acme")); pushed >= n {
+		t.Fatalf("all %d records pushed already: the rate limit did not hold a backlog, so the test shows nothing", pushed)
+	}
+}
+
+// topicEnd returns the sum of topic's partitions' end offsets.
+func (e *env) topicEnd(t *testing.T, topic string) int64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, done := e.client()
+	defer done()
+	meta, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{}}
+	for _, tp := range meta.Topics {
+		for _, p := range tp.Partitions {
+			req.Topics[topic] = append(req.Topics[topic], kafka.LastOffsetOf(p.ID))
+		}
+	}
+	resp, err := c.ListOffsets(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum int64
+	for _, po := range resp.Topics[topic] {
+		if po.LastOffset > 0 {
+			sum += po.LastOffset
+		}
+	}
+	return sum
+}
