@@ -216,3 +216,22 @@ func TestBasicAuth(t *testing.T) {
 		t.Errorf("wrong password: %v", err)
 	}
 }
+
+// TestSchemaReferences: a schema that uses a named type of another subject decodes
+// once the reference is fetched; a reference the registry lacks is unknown_schema.
+func TestSchemaReferences(t *testing.T) {
+	f := newFakeRegistry(t)
+	f.subjects["address-value/versions/1"] = fakeSchema{text: `{"type":"record","name":"Address","namespace":"t","fields":[{"name":"city","type":"string"}]}`}
+	f.schemas[10] = fakeSchema{text: `{"type":"record","name":"User","namespace":"t","fields":[{"name":"home","type":"t.Address"}]}`,
+		refs: []map[string]any{{"name": "t.Address", "subject": "address-value", "version": 1}}}
+	f.schemas[11] = fakeSchema{text: `{"type":"record","name":"User","namespace":"t","fields":[{"name":"home","type":"t.Address"}]}`,
+		refs: []map[string]any{{"name": "t.Address", "subject": "missing-value", "version": 1}}}
+	d := newTestDecoder(t, f)
+	got, err := d.Decode(context.Background(), Avro, frame(10, str("Paris")...), nil)
+	if err != nil || string(got) != `{"home":{"city":"Paris"}}` {
+		t.Errorf("got %s, %v", got, err)
+	}
+	if _, err := d.Decode(context.Background(), Avro, frame(11, str("Paris")...), nil); reasonOf(err) != mapper.ReasonUnknownSchema {
+		t.Errorf("a missing reference: %v, want unknown_schema", err)
+	}
+}

@@ -23,13 +23,17 @@ type fakeRegistry struct {
 	status   int
 	down     bool
 	requests atomic.Int64
-	auth     string // "user:password" the requests must carry, when set
+	auth     string                // "user:password" the requests must carry, when set
+	subjects map[string]fakeSchema // "subject/versions/N" -> schema, for references
 }
 
-type fakeSchema struct{ typ, text string }
+type fakeSchema struct {
+	typ, text string
+	refs      []map[string]any // {"name", "subject", "version"}
+}
 
 func newFakeRegistry(t *testing.T) *fakeRegistry {
-	f := &fakeRegistry{schemas: map[uint32]fakeSchema{}}
+	f := &fakeRegistry{schemas: map[uint32]fakeSchema{}, subjects: map[string]fakeSchema{}}
 	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.Close)
 	return f
@@ -38,7 +42,7 @@ func newFakeRegistry(t *testing.T) *fakeRegistry {
 func (f *fakeRegistry) add(id uint32, typ, text string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.schemas[id] = fakeSchema{typ, text}
+	f.schemas[id] = fakeSchema{typ: typ, text: text}
 }
 
 func (f *fakeRegistry) set(status int, down bool) {
@@ -73,6 +77,18 @@ func (f *fakeRegistry) serve(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(`{"error_code":` + strconv.Itoa(status*100) + `,"message":"Internal Server Error"}`))
 		return
 	}
+	if subj, ok := strings.CutPrefix(r.URL.Path, "/subjects/"); ok { // GET /subjects/{subject}/versions/{version}
+		f.mu.Lock()
+		s, ok := f.subjects[subj]
+		f.mu.Unlock()
+		if !ok {
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = w.Write([]byte(`{"error_code":40401,"message":"Subject not found"}`))
+			return
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"subject": strings.Split(subj, "/")[0], "version": 1, "id": 100, "schema": s.text})
+		return
+	}
 	idText, ok := strings.CutPrefix(r.URL.Path, "/schemas/ids/")
 	id, err := strconv.ParseUint(idText, 10, 32)
 	if r.Method != http.MethodGet || !ok || err != nil {
@@ -88,7 +104,10 @@ func (f *fakeRegistry) serve(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(`{"error_code":40403,"message":"Schema not found"}`))
 		return
 	}
-	body := map[string]string{"schema": s.text}
+	body := map[string]any{"schema": s.text}
+	if s.refs != nil {
+		body["references"] = s.refs
+	}
 	if s.typ != "" && s.typ != "AVRO" {
 		body["schemaType"] = s.typ
 	}
