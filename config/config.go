@@ -38,6 +38,8 @@ type Config struct {
 	Accounts map[string]*Account `yaml:"accounts"`
 	Retry    Retry               `yaml:"retry"`
 	DLQ      DLQ                 `yaml:"dlq"`
+
+	SchemaRegistry SchemaRegistry `yaml:"schema_registry"`
 }
 
 // Load reads the file at path and parses it with Parse.
@@ -120,6 +122,7 @@ func (c *Config) applyDefaults(present map[string]int) {
 	}
 	c.Ometria.applyDefaults(present)
 	c.Routing.applyDefaults()
+	c.SchemaRegistry.applyDefaults(present)
 	for name, a := range c.Accounts {
 		if a == nil { // "acme:" with nothing under it
 			a = &Account{}
@@ -140,6 +143,7 @@ func (c *Config) validate(p *problems) {
 	c.Ometria.validate(p)
 	c.validateAccounts(p)
 	c.Routing.validate(p, c)
+	c.validateSchemaRegistry(p)
 }
 
 // Summary is a one-line description of a valid config, e.g. "2 accounts, stages [map push retry]".

@@ -35,8 +35,9 @@ func TestParseDefaults(t *testing.T) {
 	want := &Config{
 		Kafka: Kafka{Brokers: []string{"127.0.0.1:9092"}, GroupID: "kafka-ometria", TopicPartitions: 12, SessionTimeout: DefaultSessionTimeout, StallTimeout: DefaultStallTimeout, CommitInterval: DefaultCommitInterval, MaxUnfinished: DefaultMaxUnfinished, PartitionUnfinished: DefaultPartitionUnfinished,
 			StartOffset: StartEarliest},
-		Retry: Retry{MaxAttempts: 10, MaxAge: 24 * time.Hour, InitialDelay: time.Minute, MaxDelay: time.Hour},
-		DLQ:   DLQ{MaxReplays: DefaultMaxReplays},
+		Retry:          Retry{MaxAttempts: 10, MaxAge: 24 * time.Hour, InitialDelay: time.Minute, MaxDelay: time.Hour},
+		DLQ:            DLQ{MaxReplays: DefaultMaxReplays},
+		SchemaRegistry: SchemaRegistry{Timeout: DefaultSchemaRegistryTimeout, CacheSize: DefaultSchemaRegistryCacheSize},
 		Topics: Topics{Events: []string{"rudder.events"}, Records: "ometria.records", Retry: "ometria.retry", DeadLetter: "ometria.dlq",
 			Replay: DefaultReplayTopic, Replays: DefaultReplaysTopic},
 		Stages:  []Stage{StageMap, StagePush, StageRetry},
@@ -82,9 +83,16 @@ kafka:
   start_offsets: {rudder.events: earliest, r: earliest}
 topics:
   events: [rudder.events, segment.events]
+  formats: {segment.events: avro}
   records: r
   retry: rt
   dead_letter: d
+schema_registry:
+  url: https://sr.example.com:8081/
+  username: sr-user
+  password_env: SR_PASSWORD
+  timeout: 2s
+  cache_size: 50
 stages: [push, map]
 ometria:
   base_url: http://127.0.0.1:8080/v2/
@@ -132,7 +140,9 @@ func TestParseFull(t *testing.T) {
 		Retry: Retry{MaxAttempts: 10, MaxAge: 24 * time.Hour, InitialDelay: time.Minute, MaxDelay: time.Hour},
 		DLQ:   DLQ{MaxReplays: DefaultMaxReplays},
 		Topics: Topics{Events: []string{"rudder.events", "segment.events"}, Records: "r", Retry: "rt", DeadLetter: "d",
-			Replay: DefaultReplayTopic, Replays: DefaultReplaysTopic},
+			Replay: DefaultReplayTopic, Replays: DefaultReplaysTopic, Formats: map[string]string{"segment.events": FormatAvro}},
+		SchemaRegistry: SchemaRegistry{URL: "https://sr.example.com:8081", Username: "sr-user", PasswordEnv: "SR_PASSWORD",
+			Timeout: 2 * time.Second, CacheSize: 50},
 		Stages:  []Stage{StagePush, StageMap},
 		Ometria: Ometria{BaseURL: "http://127.0.0.1:8080/v2", Timeout: 90 * time.Second, Linger: DefaultLinger, MaxLinger: DefaultMaxLinger},
 		Routing: Routing{Header: "x-account", Topics: map[string]string{"rudder.events": "acme", "segment.events": "beta"}, DefaultAccount: "beta"},

@@ -17,6 +17,9 @@ var forbiddenKeys = map[reflect.Type]map[string]string{
 	reflect.TypeFor[SASL](): {
 		"password": "the password must not be written in the config file: set password_env (an environment variable) or password_file (a file) instead",
 	},
+	reflect.TypeFor[SchemaRegistry](): {
+		"password": "the password must not be written in the config file: set password_env (an environment variable) or password_file (a file) instead",
+	},
 }
 
 // checkKeys walks the YAML document against the Config type, reporting each unknown key

@@ -14,6 +14,10 @@ type Topics struct {
 	// Events are the topics of RudderStack/Segment events the map stage reads.
 	// Required when the map stage runs.
 	Events []string `yaml:"events"`
+	// Formats gives the format of event topics: json (the default), json-schema or avro
+	// (see SchemaRegistry). A message of the Replay topic takes the format of the topic
+	// it was first read from (its ometria-source-topic header).
+	Formats map[string]string `yaml:"formats,omitempty"`
 	// Records carries mapped records from the map stage to the push stage, keyed by account.
 	Records string `yaml:"records"`
 	// Retry parks the records of failing accounts for the retry stage.
@@ -71,6 +75,7 @@ func (t *Topics) validate(p *problems, mapStage bool) {
 	check("topics.dead_letter", t.DeadLetter)
 	check("topics.replay", t.Replay)
 	check("topics.replays", t.Replays)
+	t.validateFormats(p)
 }
 
 // checkTopic returns what is wrong with a Kafka topic name, or "".

@@ -29,6 +29,12 @@ const (
 	ReasonDuplicateKey          Reason = "duplicate_key"           // a key the mapping reads appears twice in its object: the event is ambiguous
 	ReasonMissingProductID      Reason = "missing_product_id"      // product id
 	ReasonInvalidPrice          Reason = "invalid_price"           // a product's price or special price that is not a number of at least 0
+
+	// Set by the caller (package decode), for topics in the Confluent wire format.
+	ReasonInvalidWireFormat Reason = "invalid_wire_format" // shorter than the 5-byte header, or a first byte that is not 0
+	ReasonUnknownSchema     Reason = "unknown_schema"      // the schema registry has no schema with the message's id (404, error_code 40403)
+	ReasonUnsupportedSchema Reason = "unsupported_schema"  // the id's schema is not of the topic's format (Protobuf on an avro topic), or does not parse
+	ReasonInvalidAvro       Reason = "invalid_avro"        // the payload does not decode with its schema (truncated, bytes left over, a bad union branch, ...)
 )
 
 // Skip reasons: the event is done without a record; it is counted, not dead-lettered.
@@ -46,7 +52,7 @@ func Reasons() []Reason {
 		ReasonMissingEventID, ReasonMissingCustomer, ReasonInvalidTimestamp, ReasonInvalidCurrency,
 		ReasonInvalidGrandTotal, ReasonInvalidMarketingOptin, ReasonInvalidID, ReasonPIIInID,
 		ReasonRecordTooLarge, ReasonUnsupportedType, ReasonDuplicateKey, ReasonMissingProductID,
-		ReasonInvalidPrice,
+		ReasonInvalidPrice, ReasonInvalidWireFormat, ReasonUnknownSchema, ReasonUnsupportedSchema, ReasonInvalidAvro,
 	}
 }
 

@@ -34,6 +34,11 @@ const (
 	// MetricOldestUnfinished is the age of the oldest message handed out and not finished,
 	// by group, topic and partition (0 when none): the stall signal.
 	MetricOldestUnfinished = "kafka_ometria_oldest_unfinished_seconds"
+	// MetricRegistryRetries counts the map stage's failed tries to get a schema from the
+	// schema registry, by reason (unavailable, unauthorized); MetricRegistryWaiting is the
+	// messages waiting to try again (each holding up its partition).
+	MetricRegistryRetries = "kafka_ometria_schema_registry_retries_total"
+	MetricRegistryWaiting = "kafka_ometria_schema_registry_waiting"
 )
 
 // Metrics are the pipeline's Prometheus metrics.
@@ -42,6 +47,8 @@ type Metrics struct {
 	requestTime, limiterWait                                                             *prometheus.HistogramVec
 	batchSize                                                                            *prometheus.HistogramVec
 	unavailable, inFlight, committed, lag, commitLag, oldest                             *prometheus.GaugeVec
+	registryRetries                                                                      *prometheus.CounterVec
+	registryWaiting                                                                      prometheus.Gauge
 }
 
 // NewMetrics creates the metrics and registers them with reg (nil: not registered).
@@ -68,17 +75,21 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Time pushes waited for their account's token bucket.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)}, nil),
 		batchSize: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: MetricBatchSize,
 			Help: "Records per push.", Buckets: []float64{1, 5, 10, 25, 50, 75, 90, 99, 100}}, []string{"type"}),
-		unavailable: g(MetricUnavailable, "1 while Ometria refuses the account's API key.", "account"),
-		inFlight:    g(MetricInFlight, "Messages handed to a stage and not finished.", "stage"),
-		committed:   g(MetricCommitted, "The last committed offset.", "group", "topic", "partition"),
-		commitLag:   g(MetricCommitLag, "Messages finished but not yet committed (read again after a crash).", "group", "topic", "partition"),
-		lag:         g(MetricConsumerLag, "The partition's high-water mark minus the offset it can commit: what is not done yet.", "group", "topic", "partition"),
+		unavailable:     g(MetricUnavailable, "1 while Ometria refuses the account's API key.", "account"),
+		inFlight:        g(MetricInFlight, "Messages handed to a stage and not finished.", "stage"),
+		committed:       g(MetricCommitted, "The last committed offset.", "group", "topic", "partition"),
+		commitLag:       g(MetricCommitLag, "Messages finished but not yet committed (read again after a crash).", "group", "topic", "partition"),
+		lag:             g(MetricConsumerLag, "The partition's high-water mark minus the offset it can commit: what is not done yet.", "group", "topic", "partition"),
+		registryRetries: c(MetricRegistryRetries, "Failed tries to get a schema from the schema registry (the message waits and tries again), by reason.", "reason"),
+		registryWaiting: prometheus.NewGauge(prometheus.GaugeOpts{Name: MetricRegistryWaiting,
+			Help: "Messages of the map stage waiting for the schema registry to answer (each holds up its partition)."}),
 		oldest: g(MetricOldestUnfinished, "Age of the partition's oldest message handed out and not finished (0: none); a retry counts from when it is due.",
 			"group", "topic", "partition"),
 	}
 	if reg != nil {
 		reg.MustRegister(m.consumed, m.mapped, m.skipped, m.deadLettered, m.pushed, m.parked, m.requests,
-			m.retries, m.warnings, m.requestTime, m.limiterWait, m.batchSize, m.unavailable, m.inFlight, m.committed, m.lag, m.commitLag, m.oldest)
+			m.retries, m.warnings, m.requestTime, m.limiterWait, m.batchSize, m.unavailable, m.inFlight, m.committed, m.lag, m.commitLag, m.oldest,
+			m.registryRetries, m.registryWaiting)
 	}
 	return m
 }
@@ -106,6 +117,8 @@ func (m *Metrics) zero(st config.Stage, topics, accounts []string) {
 		for _, c := range mapper.WarningCodes() {
 			m.warnings.WithLabelValues(c)
 		}
+		m.registryRetries.WithLabelValues(registryUnavailable)
+		m.registryRetries.WithLabelValues(registryUnauthorized)
 		for _, a := range accounts {
 			for _, typ := range types {
 				m.mapped.WithLabelValues(a, typ)

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/kafka-ometria/kafka-ometria/config"
+	"github.com/kafka-ometria/kafka-ometria/decode"
 	"github.com/kafka-ometria/kafka-ometria/group"
 	"github.com/kafka-ometria/kafka-ometria/sink"
 )
@@ -26,9 +27,14 @@ type Options struct {
 	Keys func(account string) (string, error)
 	// SASLPassword is the Kafka SASL password, when the config names a mechanism.
 	SASLPassword string
-	Logger       *zap.Logger           // nil: no logs
-	Registry     prometheus.Registerer // nil: metrics are kept but not registered
-	HTTPClient   *http.Client          // nil: the sink's default
+	// SchemaRegistryPassword is the schema registry's password, when the config names a
+	// username (schema_registry.username).
+	SchemaRegistryPassword string
+	// SchemaRegistryHTTPClient, optional, is the HTTP client for the schema registry.
+	SchemaRegistryHTTPClient *http.Client
+	Logger                   *zap.Logger           // nil: no logs
+	Registry                 prometheus.Registerer // nil: metrics are kept but not registered
+	HTTPClient               *http.Client          // nil: the sink's default
 	// Sink tunes the sink; BaseURL and Timeout come from the configuration.
 	Sink sink.Config
 	// Group tunes the consumer groups; Brokers, GroupID, Topics, Dialer, Room, start
@@ -78,6 +84,10 @@ func Run(ctx context.Context, o Options) error {
 		}
 		keys[name] = sink.Account{Key: key, Rate: a.RateLimit}
 	}
+	decoder, err := newDecoder(cfg, o)
+	if err != nil {
+		return err
+	}
 	metrics := NewMetrics(o.Registry)
 	prod := NewKafkaProducer(conn.Brokers, conn.Transport, MessageLimits(ctx, conn, targetsOf(cfg), log))
 	defer prod.Close()
@@ -122,6 +132,7 @@ func Run(ctx context.Context, o Options) error {
 				return name, nil
 			},
 			Accounts: accounts, Producer: prod, Metrics: metrics, Log: log.Named("map"),
+			Format: FormatOf(&cfg.Topics), Decoder: decoder,
 		}).Handle},
 		config.StagePush:  {[]string{cfg.Topics.Records}, push.Handle},
 		config.StageRetry: {[]string{cfg.Topics.Retry}, RetryStage{&retry}.Handle},
@@ -201,6 +212,22 @@ func Run(ctx context.Context, o Options) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// newDecoder returns the map stage's decoder: with a schema registry client when a
+// topic is avro, or json-schema with schema_registry.url set.
+func newDecoder(cfg *config.Config, o Options) (*decode.Decoder, error) {
+	var reg decode.Registry
+	if cfg.UsesSchemaRegistry() {
+		sr := cfg.SchemaRegistry
+		var err error
+		reg, err = decode.NewRegistry(decode.RegistryConfig{URL: sr.URL, Username: sr.Username, Password: o.SchemaRegistryPassword,
+			Timeout: sr.Timeout, HTTPClient: o.SchemaRegistryHTTPClient})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return decode.New(reg, decode.Options{CacheSize: cfg.SchemaRegistry.CacheSize}), nil
 }
 
 func topicsOf(cfg *config.Config) []string {

@@ -90,6 +90,14 @@ func runPipeline(ctx context.Context, cfg *config.Config, listen string, profile
 		}
 		password = s.Reveal()
 	}
+	srPassword := ""
+	if cfg.SchemaRegistry.Username != "" {
+		s, err := cfg.SchemaRegistryPassword(os.LookupEnv, os.ReadFile)
+		if err != nil {
+			return usageError("%v", err)
+		}
+		srPassword = s.Reveal()
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	var ready atomic.Bool
@@ -134,12 +142,13 @@ func runPipeline(ctx context.Context, cfg *config.Config, listen string, profile
 			}
 			return s.Reveal(), nil
 		},
-		SASLPassword: password,
-		Logger:       log,
-		Registry:     reg,
-		Group:        group.Config{DrainTimeout: drain},
-		Health:       health,
-		Started:      func() { ready.Store(true) },
+		SASLPassword:           password,
+		SchemaRegistryPassword: srPassword,
+		Logger:                 log,
+		Registry:               reg,
+		Group:                  group.Config{DrainTimeout: drain},
+		Health:                 health,
+		Started:                func() { ready.Store(true) },
 	})
 	if err != nil && !errors.Is(err, context.Canceled) {
 		log.Error("kafka-ometria stopped", zap.Error(err))
