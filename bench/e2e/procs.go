@@ -289,13 +289,18 @@ type pipeline struct {
 	url  string // http://host:port of /metrics and /readyz
 }
 
-func startPipeline(ctx context.Context, bin, configPath, logPath string, accounts []string) (*pipeline, error) {
+// startPipeline starts kafka-ometria run; profiles adds --pprof.
+func startPipeline(ctx context.Context, bin, configPath, logPath string, accounts []string, profiles bool) (*pipeline, error) {
 	env := make([]string, len(accounts))
 	for i, a := range accounts {
 		env[i] = keyEnv(a) + "=" + apiKey(a)
 	}
 	p := &pipeline{addr: make(chan string, 1)}
-	c, err := startChild("kafka-ometria", bin, []string{"run", "--config", configPath, "--listen", "127.0.0.1:0", "--pprof"}, env, logPath, func(b []byte) {
+	args := []string{"run", "--config", configPath, "--listen", "127.0.0.1:0"}
+	if profiles {
+		args = append(args, "--pprof")
+	}
+	c, err := startChild("kafka-ometria", bin, args, env, logPath, func(b []byte) {
 		if !strings.Contains(string(b), "serving metrics and health") {
 			return
 		}

@@ -245,7 +245,7 @@ func (h *harness) measure(ctx context.Context, sc scenario, shared *broker, run 
 	}
 	produceDone := make(chan produceResult, 1)
 	startKO := func() (*pipeline, error) {
-		return startPipeline(ctx, h.koBin, koCfg, filepath.Join(dir, fmt.Sprintf("kafka-ometria-%d.log", time.Now().UnixMilli())), accounts)
+		return startPipeline(ctx, h.koBin, koCfg, filepath.Join(dir, fmt.Sprintf("kafka-ometria-%d.log", time.Now().UnixMilli())), accounts, h.opts.cpuProfile > 0)
 	}
 	profile := func() {
 		if h.opts.cpuProfile <= 0 {
