@@ -78,7 +78,7 @@ func parseFlags() (options, error) {
 	flag.DurationVar(&o.timeout, "timeout", 30*time.Minute, "the longest one scenario may take")
 	flag.BoolVar(&o.keepTopics, "keep-topics", false, "keep each scenario's topics on the real broker")
 	flag.IntVar(&o.throughputN, "throughput-events", 0, "events of a and b (default 200,000; -quick 40,000)")
-	flag.IntVar(&o.backlogN, "backlog-events", 0, "events of c (default 80,000; -quick 20,000)")
+	flag.IntVar(&o.backlogN, "backlog-events", 0, "events of c (default 200,000; -quick 20,000)")
 	flag.IntVar(&o.memoryN, "memory-events", 0, "events of d (default 1,000,000; -quick 100,000)")
 	flag.StringVar(&o.koKafka, "ko-kafka", "", `extra kafka settings of kafka-ometria, e.g. "partition_unfinished: 1000; max_unfinished: 40000"`)
 	flag.DurationVar(&o.cpuProfile, "cpu-profile", 0, "take a CPU profile of kafka-ometria this long from the start of each run, saved as cpu.pprof in the run's directory (0: none)")
@@ -112,7 +112,7 @@ func parseFlags() (options, error) {
 		}
 	}
 	def(&o.throughputN, 200000, 40000)
-	def(&o.backlogN, 80000, 20000)
+	def(&o.backlogN, 200000, 20000)
 	def(&o.memoryN, 1000000, 100000)
 	def(&o.crashN, 100000, 40000)
 	def(&o.crashKills, 2, 1)
