@@ -114,13 +114,7 @@ func Run(ctx context.Context, o Options) error {
 	}{
 		config.StageMap: {append(slices.Clone(cfg.Topics.Events), cfg.Topics.Replay), (&MapStage{
 			RecordsTopic: cfg.Topics.Records, DeadLetterTopic: cfg.Topics.DeadLetter, Group: groupID(config.StageMap),
-			Resolve: func(m *kafka.Message) (string, error) {
-				name, ok := cfg.ResolveAccount(func(k string) (string, bool) { return header(m, k) }, m.Topic)
-				if !ok {
-					return name, errors.New(cfg.Unresolved(name, m.Topic))
-				}
-				return name, nil
-			},
+			Resolve:  resolver(cfg),
 			Accounts: accounts, Producer: prod, Metrics: metrics, Log: log.Named("map"),
 		}).Handle},
 		config.StagePush:  {[]string{cfg.Topics.Records}, push.Handle},
@@ -213,4 +207,16 @@ func stageNames(ss []config.Stage) []string {
 		out[i] = string(s)
 	}
 	return out
+}
+
+// resolver is the map stage's Resolve for cfg: the account its routing names for a
+// message, by header, topic or default.
+func resolver(cfg *config.Config) func(m *kafka.Message) (string, error) {
+	return func(m *kafka.Message) (string, error) {
+		name, ok := cfg.ResolveAccount(func(k string) (string, bool) { return header(m, k) }, m.Topic)
+		if !ok {
+			return name, errors.New(cfg.Unresolved(name, m.Topic))
+		}
+		return name, nil
+	}
 }
