@@ -83,15 +83,54 @@ func (s *MapStage) Handle(ctx context.Context, m kafka.Message, ack group.Ack) {
 	produceUntilDone(ctx, s.Producer, s.Log, msgs, ack)
 }
 
+// record is the message of a mapped outcome: the record, keyed by its account, with the
+// source headers (sourceHeaders) and the record's own. Its key and header values are
+// slices of one buffer, so that a record costs two allocations besides its JSON.
 func (s *MapStage) record(m *kafka.Message, o *mapper.Outcome) kafka.Message {
-	hs := append(sourceHeaders(m),
-		h(HeaderAccount, o.Record.Account),
-		h(HeaderRecordType, o.Record.Type),
-		h(HeaderRecordID, o.Record.ID))
-	if len(o.Event) != len(m.Value) {
-		hs = append(hs, h(HeaderBatchIndex, strconv.Itoa(o.Index)))
+	r := &o.Record
+	batch := len(o.Event) != len(m.Value)
+	n, size := 7, len(m.Topic)+len(r.Account)+len(r.Type)+len(r.ID)+2*20 // partition, offset
+	if !m.Time.IsZero() {
+		n, size = n+1, size+len(timeLayout)+len("+00:00")
 	}
-	return kafka.Message{Topic: s.RecordsTopic, Key: []byte(o.Record.Account), Value: o.Record.JSON, Headers: hs}
+	if batch {
+		n, size = n+1, size+20
+	}
+	hs := make([]kafka.Header, 0, n)
+	buf := make([]byte, 0, size)
+	add := func(key string, start int) {
+		hs = append(hs, kafka.Header{Key: key, Value: buf[start:len(buf):len(buf)]})
+	}
+	start := len(buf)
+	buf = append(buf, m.Topic...)
+	add(HeaderSourceTopic, start)
+	start = len(buf)
+	buf = strconv.AppendInt(buf, int64(m.Partition), 10)
+	add(HeaderSourcePartition, start)
+	start = len(buf)
+	buf = strconv.AppendInt(buf, m.Offset, 10)
+	add(HeaderSourceOffset, start)
+	if !m.Time.IsZero() {
+		start = len(buf)
+		buf = m.Time.UTC().AppendFormat(buf, timeLayout)
+		add(HeaderSourceTimestamp, start)
+	}
+	start = len(buf)
+	buf = append(buf, r.Account...)
+	add(HeaderAccount, start)
+	key := hs[len(hs)-1].Value
+	start = len(buf)
+	buf = append(buf, r.Type...)
+	add(HeaderRecordType, start)
+	start = len(buf)
+	buf = append(buf, r.ID...)
+	add(HeaderRecordID, start)
+	if batch {
+		start = len(buf)
+		buf = strconv.AppendInt(buf, int64(o.Index), 10)
+		add(HeaderBatchIndex, start)
+	}
+	return kafka.Message{Topic: s.RecordsTopic, Key: key, Value: r.JSON, Headers: hs}
 }
 
 // deadLetter carries the event unchanged: the whole message, or its element of a batch
