@@ -36,7 +36,7 @@ type MapStage struct {
 
 // Handle is the stage's Handler.
 func (s *MapStage) Handle(ctx context.Context, m kafka.Message, ack group.Ack) {
-	s.Metrics.consumed.WithLabelValues(string(config.StageMap), m.Topic).Inc()
+	s.Metrics.consumedC.with2(string(config.StageMap), m.Topic).Inc()
 	name, unresolved := s.Resolve(&m)
 	acct := s.Accounts[name]
 	if unresolved != nil {
@@ -53,7 +53,7 @@ func (s *MapStage) Handle(ctx context.Context, m kafka.Message, ack group.Ack) {
 	for i := range outs {
 		o := &outs[i]
 		for _, w := range o.Warnings {
-			s.Metrics.warnings.WithLabelValues(w.Code).Inc()
+			s.Metrics.warningsC.with1(w.Code).Inc()
 		}
 		switch o.Kind {
 		case mapper.Mapped:
@@ -64,7 +64,7 @@ func (s *MapStage) Handle(ctx context.Context, m kafka.Message, ack group.Ack) {
 						ReasonMessageTooLarge, o.Record.Type, n, s.RecordsTopic, limit+recordBatchOverhead)}))
 				continue
 			}
-			s.Metrics.mapped.WithLabelValues(o.Record.Account, o.Record.Type).Inc()
+			s.Metrics.mappedC.with2(o.Record.Account, o.Record.Type).Inc()
 			msgs = append(msgs, rec)
 		case mapper.DeadLetter:
 			msg := o.Err.Error()
@@ -73,7 +73,7 @@ func (s *MapStage) Handle(ctx context.Context, m kafka.Message, ack group.Ack) {
 			}
 			msgs = append(msgs, s.deadLetter(&m, o, failure{stage: config.StageMap, reason: string(o.Err.Reason), message: msg, account: name}))
 		case mapper.Skipped:
-			s.Metrics.skipped.WithLabelValues(string(o.Skip)).Inc()
+			s.Metrics.skippedC.with1(string(o.Skip)).Inc()
 		}
 	}
 	if len(msgs) == 0 {
@@ -147,6 +147,6 @@ func (s *MapStage) deadLetter(m *kafka.Message, o *mapper.Outcome, f failure) ka
 		extra = append(extra, h(HeaderBatchIndex, strconv.Itoa(o.Index)))
 	}
 	dl, reason := deadLetter(s.DeadLetterTopic, maxMessageSize(s.Producer, s.DeadLetterTopic), m, o.Event, f, now(), extra...)
-	s.Metrics.deadLettered.WithLabelValues(string(config.StageMap), reason).Inc()
+	s.Metrics.deadLetteredC.with2(string(config.StageMap), reason).Inc()
 	return dl
 }

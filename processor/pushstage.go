@@ -57,7 +57,7 @@ func (s *PushStage) now() time.Time {
 
 // Handle is the push stage's Handler.
 func (s *PushStage) Handle(ctx context.Context, m kafka.Message, ack group.Ack) {
-	s.Metrics.consumed.WithLabelValues(string(s.Stage), m.Topic).Inc()
+	s.Metrics.consumedC.with2(string(s.Stage), m.Topic).Inc()
 	s.push(ctx, m, ack)
 }
 
@@ -97,7 +97,7 @@ func (s *PushStage) settle(ctx context.Context, m *kafka.Message, account string
 func (s *PushStage) deadLetter(ctx context.Context, m *kafka.Message, f failure, ack group.Ack) {
 	f.group = s.Group
 	dl, reason := deadLetter(s.DeadLetterTopic, maxMessageSize(s.Producer, s.DeadLetterTopic), m, m.Value, f, s.now())
-	s.Metrics.deadLettered.WithLabelValues(string(s.Stage), reason).Inc()
+	s.Metrics.deadLetteredC.with2(string(s.Stage), reason).Inc()
 	produceUntilDone(ctx, s.Producer, s.Log, []kafka.Message{dl}, ack)
 }
 
@@ -151,7 +151,7 @@ type RetryStage struct {
 
 // Handle is the retry stage's Handler.
 func (s RetryStage) Handle(ctx context.Context, m kafka.Message, ack group.Ack) {
-	s.Metrics.consumed.WithLabelValues(string(s.Stage), m.Topic).Inc()
+	s.Metrics.consumedC.with2(string(s.Stage), m.Topic).Inc()
 	wait := time.Duration(0)
 	if due, ok := headerTime(&m, HeaderNextAttempt); ok {
 		wait = due.Sub(s.now())
