@@ -112,7 +112,7 @@ func (s *MapStage) record(m *kafka.Message, o *mapper.Outcome) kafka.Message {
 	add(HeaderSourceOffset, start)
 	if !m.Time.IsZero() {
 		start = len(buf)
-		buf = m.Time.UTC().AppendFormat(buf, timeLayout)
+		buf = appendTime(buf, m.Time)
 		add(HeaderSourceTimestamp, start)
 	}
 	start = len(buf)
