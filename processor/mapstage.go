@@ -24,6 +24,7 @@ type MapStage struct {
 	DeadLetterTopic string
 	Group           string // the stage's consumer group, for dead letters' ometria-group
 	// Resolve names the account of a message; an error (saying why) means unknown_account.
+	// It must not keep m.
 	Resolve  func(m *kafka.Message) (string, error)
 	Accounts map[string]*mapper.Account
 	Producer Producer
@@ -31,27 +32,40 @@ type MapStage struct {
 	Log      *zap.Logger
 	Now      func() time.Time // default time.Now
 
-	mappers sync.Pool
+	scratch sync.Pool // of *mapScratch
+}
+
+// mapScratch is what Handle reuses from one message to the next.
+type mapScratch struct {
+	mapper mapper.Mapper
+	// msg is the message handed to Resolve, a copy: m itself, whose address Resolve would
+	// take, would be moved to the heap for every message.
+	msg kafka.Message
 }
 
 // Handle is the stage's Handler.
 func (s *MapStage) Handle(ctx context.Context, m kafka.Message, ack group.Ack) {
 	s.Metrics.consumedC.with2(string(config.StageMap), m.Topic).Inc()
-	name, unresolved := s.Resolve(&m)
+	sc, _ := s.scratch.Get().(*mapScratch)
+	if sc == nil {
+		sc = new(mapScratch)
+	}
+	defer s.scratch.Put(sc)
+	sc.msg = m
+	name, unresolved := s.Resolve(&sc.msg)
+	sc.msg = kafka.Message{}
 	acct := s.Accounts[name]
 	if unresolved != nil {
 		acct = nil
 	}
-	mp, _ := s.mappers.Get().(*mapper.Mapper)
-	if mp == nil {
-		mp = new(mapper.Mapper)
-	}
-	defer s.mappers.Put(mp)
 
 	var msgs []kafka.Message
-	outs := mp.Map(m.Value, acct)
+	outs := sc.mapper.Map(m.Value, acct)
 	for i := range outs {
 		o := &outs[i]
+		if msgs == nil && o.Kind != mapper.Skipped {
+			msgs = make([]kafka.Message, 0, len(outs)-i)
+		}
 		for _, w := range o.Warnings {
 			s.Metrics.warningsC.with1(w.Code).Inc()
 		}
