@@ -99,11 +99,21 @@ func (p *KafkaProducer) Produce(msgs []kafka.Message, done func(error)) {
 		return
 	}
 	pw := &pendingWrite{left: len(msgs), done: done}
-	byWriter := map[*kafka.Writer][]kafka.Message{}
-	var order []*kafka.Writer
+	first, one := p.writer(msgs[0].Topic), true
 	for i := range msgs {
 		msgs[i].WriterData = pw
 		msgs[i].Time = time.Time{} // stamped by kafka-go, one time a batch: see fit.go
+		one = one && p.writer(msgs[i].Topic) == first
+	}
+	if one { // the usual case: all to one writer, which needs no grouping
+		if err := first.WriteMessages(context.Background(), msgs...); err != nil {
+			pw.finish(len(msgs), err) // refused before any was queued (closed writer, too large)
+		}
+		return
+	}
+	byWriter := map[*kafka.Writer][]kafka.Message{}
+	var order []*kafka.Writer
+	for i := range msgs {
 		w := p.writer(msgs[i].Topic)
 		if _, ok := byWriter[w]; !ok {
 			order = append(order, w)
