@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/segmentio/kafka-go"
 )
 
 // appendTime writes what Format does with timeLayout in UTC, whatever the time.
@@ -31,6 +33,26 @@ func TestAppendTimeIsFormat(t *testing.T) {
 		}
 		if got := formatTime(tm); got != want {
 			t.Fatalf("formatTime(%v) = %q, want %q", tm, got, want)
+		}
+	}
+}
+
+// recordType is header(m, HeaderRecordType).
+func TestRecordTypeIsHeader(t *testing.T) {
+	for _, hs := range [][]kafka.Header{
+		nil,
+		{{Key: HeaderAccount, Value: []byte("acme")}},
+		{{Key: HeaderRecordType, Value: []byte("contact")}},
+		{{Key: HeaderRecordType, Value: []byte("order")}, {Key: HeaderRecordID, Value: []byte("o1")}},
+		{{Key: HeaderRecordType, Value: []byte("custom_event")}, {Key: HeaderRecordType, Value: []byte("product")}},
+		{{Key: HeaderRecordType, Value: []byte("Contact")}},
+		{{Key: HeaderRecordType, Value: []byte("")}},
+		{{Key: HeaderRecordType, Value: nil}},
+	} {
+		m := kafka.Message{Headers: hs}
+		want, _ := header(&m, HeaderRecordType)
+		if got := recordType(&m); got != want {
+			t.Errorf("recordType(%v) = %q, want %q", hs, got, want)
 		}
 	}
 }
