@@ -20,6 +20,7 @@ test-short: ## the fast tests only (no binary build)
 
 bench: ## run the benchmarks on one core (figures recorded in README.md)
 	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 -count 3 ./mapper
+	$(GO) test -run '^$$' -bench 'MapStage|PushStage' -benchmem -cpu 1 ./processor
 	$(GO) test -run '^$$' -bench SinkBacklog -benchtime 12000x ./sink
 	$(GO) test -run '^$$' -bench SinkThroughput -benchtime 3s ./sink
 	$(GO) test -run '^$$' -bench 'Replay|Scan' -benchtime 3x ./dlq

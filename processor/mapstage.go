@@ -26,6 +26,7 @@ type MapStage struct {
 	DeadLetterTopic string
 	Group           string // the stage's consumer group, for dead letters' ometria-group
 	// Resolve names the account of a message; an error (saying why) means unknown_account.
+	// It must not keep m.
 	Resolve  func(m *kafka.Message) (string, error)
 	Accounts map[string]*mapper.Account
 	Producer Producer
@@ -39,59 +40,67 @@ type MapStage struct {
 	Decoder      *decode.Decoder
 	RegistryWait registryWait
 
-	mappers sync.Pool
+	scratch sync.Pool // of *mapScratch
 }
 
-// work is what one Handle call reuses from the last: a mapper and a decoding buffer.
-type work struct {
-	mapper.Mapper
-	buf []byte
+// mapScratch is what Handle reuses from one message to the next.
+type mapScratch struct {
+	mapper mapper.Mapper
+	// msg is the message handed to Resolve, Format and decode, a copy: m itself, whose
+	// address they would take, would be moved to the heap for every message.
+	msg kafka.Message
+	buf []byte // the JSON decoded from a json-schema or avro message
 }
 
 // Handle is the stage's Handler.
 func (s *MapStage) Handle(ctx context.Context, m kafka.Message, ack group.Ack) {
-	s.Metrics.consumed.WithLabelValues(string(config.StageMap), m.Topic).Inc()
-	name, unresolved := s.Resolve(&m)
+	s.Metrics.consumedC.with2(string(config.StageMap), m.Topic).Inc()
+	sc, _ := s.scratch.Get().(*mapScratch)
+	if sc == nil {
+		sc = new(mapScratch)
+	}
+	defer s.scratch.Put(sc)
+	sc.msg = m
+	defer func() { sc.msg = kafka.Message{} }()
+	name, unresolved := s.Resolve(&sc.msg)
 	acct := s.Accounts[name]
 	if unresolved != nil {
 		acct = nil
 	}
-	mp, _ := s.mappers.Get().(*work)
-	if mp == nil {
-		mp = new(work)
-	}
-	defer s.mappers.Put(mp)
 
 	in := input{event: m.Value, format: decode.JSON}
 	if s.Format != nil {
-		in.format = s.Format(&m)
+		in.format = s.Format(&sc.msg)
 	}
 	if in.format != decode.JSON {
-		ev, err := s.decode(ctx, &m, in.format, mp.buf)
+		ev, err := s.decode(ctx, &sc.msg, in.format, sc.buf)
 		var bad *decode.Error
 		switch {
 		case errors.As(err, &bad):
 			dl, reason := deadLetter(s.DeadLetterTopic, maxMessageSize(s.Producer, s.DeadLetterTopic), &m, m.Value,
 				failure{stage: config.StageMap, reason: string(bad.Reason), message: bad.Error(), account: name, group: s.Group}, s.now())
-			s.Metrics.deadLettered.WithLabelValues(string(config.StageMap), reason).Inc()
+			s.Metrics.deadLetteredC.with2(string(config.StageMap), reason).Inc()
 			produceUntilDone(ctx, s.Producer, s.Log, []kafka.Message{dl}, ack)
 			return
 		case err != nil: // the registry did not answer before the generation ended
 			ack(err)
 			return
 		}
-		if cap(ev) > cap(mp.buf) && cap(ev) <= maxKeptBuffer {
-			mp.buf = ev[:0]
+		if cap(ev) > cap(sc.buf) && cap(ev) <= maxKeptBuffer {
+			sc.buf = ev[:0]
 		}
 		in.event = ev
 	}
 
 	var msgs []kafka.Message
-	outs := mp.Map(in.event, acct)
+	outs := sc.mapper.Map(in.event, acct)
 	for i := range outs {
 		o := &outs[i]
+		if msgs == nil && o.Kind != mapper.Skipped {
+			msgs = make([]kafka.Message, 0, len(outs)-i)
+		}
 		for _, w := range o.Warnings {
-			s.Metrics.warnings.WithLabelValues(w.Code).Inc()
+			s.Metrics.warningsC.with1(w.Code).Inc()
 		}
 		switch o.Kind {
 		case mapper.Mapped:
@@ -102,7 +111,7 @@ func (s *MapStage) Handle(ctx context.Context, m kafka.Message, ack group.Ack) {
 						ReasonMessageTooLarge, o.Record.Type, n, s.RecordsTopic, limit+recordBatchOverhead)}))
 				continue
 			}
-			s.Metrics.mapped.WithLabelValues(o.Record.Account, o.Record.Type).Inc()
+			s.Metrics.mappedC.with2(o.Record.Account, o.Record.Type).Inc()
 			msgs = append(msgs, rec)
 		case mapper.DeadLetter:
 			msg := o.Err.Error()
@@ -111,7 +120,7 @@ func (s *MapStage) Handle(ctx context.Context, m kafka.Message, ack group.Ack) {
 			}
 			msgs = append(msgs, s.deadLetter(&m, &in, o, failure{stage: config.StageMap, reason: string(o.Err.Reason), message: msg, account: name}))
 		case mapper.Skipped:
-			s.Metrics.skipped.WithLabelValues(string(o.Skip)).Inc()
+			s.Metrics.skippedC.with1(string(o.Skip)).Inc()
 		}
 	}
 	if len(msgs) == 0 {
@@ -137,15 +146,54 @@ func (s *MapStage) now() time.Time {
 	return time.Now()
 }
 
+// record is the message of a mapped outcome: the record, keyed by its account, with the
+// source headers (sourceHeaders) and the record's own. Its key and header values are
+// slices of one buffer, so that a record costs two allocations besides its JSON.
 func (s *MapStage) record(m *kafka.Message, in *input, o *mapper.Outcome) kafka.Message {
-	hs := append(sourceHeaders(m),
-		h(HeaderAccount, o.Record.Account),
-		h(HeaderRecordType, o.Record.Type),
-		h(HeaderRecordID, o.Record.ID))
-	if len(o.Event) != len(in.event) {
-		hs = append(hs, h(HeaderBatchIndex, strconv.Itoa(o.Index)))
+	r := &o.Record
+	batch := len(o.Event) != len(in.event)
+	n, size := 7, len(m.Topic)+len(r.Account)+len(r.Type)+len(r.ID)+2*20 // partition, offset
+	if !m.Time.IsZero() {
+		n, size = n+1, size+len(timeLayout)+len("+00:00")
 	}
-	return kafka.Message{Topic: s.RecordsTopic, Key: []byte(o.Record.Account), Value: o.Record.JSON, Headers: hs}
+	if batch {
+		n, size = n+1, size+20
+	}
+	hs := make([]kafka.Header, 0, n)
+	buf := make([]byte, 0, size)
+	add := func(key string, start int) {
+		hs = append(hs, kafka.Header{Key: key, Value: buf[start:len(buf):len(buf)]})
+	}
+	start := len(buf)
+	buf = append(buf, m.Topic...)
+	add(HeaderSourceTopic, start)
+	start = len(buf)
+	buf = strconv.AppendInt(buf, int64(m.Partition), 10)
+	add(HeaderSourcePartition, start)
+	start = len(buf)
+	buf = strconv.AppendInt(buf, m.Offset, 10)
+	add(HeaderSourceOffset, start)
+	if !m.Time.IsZero() {
+		start = len(buf)
+		buf = appendTime(buf, m.Time)
+		add(HeaderSourceTimestamp, start)
+	}
+	start = len(buf)
+	buf = append(buf, r.Account...)
+	add(HeaderAccount, start)
+	key := hs[len(hs)-1].Value
+	start = len(buf)
+	buf = append(buf, r.Type...)
+	add(HeaderRecordType, start)
+	start = len(buf)
+	buf = append(buf, r.ID...)
+	add(HeaderRecordID, start)
+	if batch {
+		start = len(buf)
+		buf = strconv.AppendInt(buf, int64(o.Index), 10)
+		add(HeaderBatchIndex, start)
+	}
+	return kafka.Message{Topic: s.RecordsTopic, Key: key, Value: r.JSON, Headers: hs}
 }
 
 // deadLetter carries the event unchanged: the whole message, or its element of a batch
@@ -164,6 +212,6 @@ func (s *MapStage) deadLetter(m *kafka.Message, in *input, o *mapper.Outcome, f 
 		value = m.Value
 	}
 	dl, reason := deadLetter(s.DeadLetterTopic, maxMessageSize(s.Producer, s.DeadLetterTopic), m, value, f, s.now(), extra...)
-	s.Metrics.deadLettered.WithLabelValues(string(config.StageMap), reason).Inc()
+	s.Metrics.deadLetteredC.with2(string(config.StageMap), reason).Inc()
 	return dl
 }

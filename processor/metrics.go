@@ -1,6 +1,7 @@
 package processor
 
 import (
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -49,7 +50,39 @@ type Metrics struct {
 	unavailable, inFlight, committed, lag, commitLag, oldest                             *prometheus.GaugeVec
 	registryRetries                                                                      *prometheus.CounterVec
 	registryWaiting                                                                      prometheus.Gauge
+
+	// The children of the counters incremented for every message or record, by their
+	// label values.
+	consumedC, mappedC, skippedC, deadLetteredC, warningsC counterCache
 }
+
+// counterCache keeps the children of a CounterVec by their label values, so that the
+// hot path looks a child up in a sync.Map instead of having the vector check and hash
+// its label values for every increment. A child is the vector's own (WithLabelValues),
+// so what it counts is exported as before.
+type counterCache struct {
+	vec *prometheus.CounterVec
+	m   sync.Map // labelValues → prometheus.Counter
+}
+
+// labelValues are up to three label values, the unused ones empty.
+type labelValues [3]string
+
+// with returns the child of the first n of k.
+func (c *counterCache) with(k labelValues, n int) prometheus.Counter {
+	if v, ok := c.m.Load(k); ok {
+		return v.(prometheus.Counter)
+	}
+	return c.add(k, n)
+}
+
+func (c *counterCache) add(k labelValues, n int) prometheus.Counter {
+	v, _ := c.m.LoadOrStore(k, c.vec.WithLabelValues(k[:n]...))
+	return v.(prometheus.Counter)
+}
+
+func (c *counterCache) with1(a string) prometheus.Counter    { return c.with(labelValues{a}, 1) }
+func (c *counterCache) with2(a, b string) prometheus.Counter { return c.with(labelValues{a, b}, 2) }
 
 // NewMetrics creates the metrics and registers them with reg (nil: not registered).
 func NewMetrics(reg prometheus.Registerer) *Metrics {
@@ -86,6 +119,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		oldest: g(MetricOldestUnfinished, "Age of the partition's oldest message handed out and not finished (0: none); a retry counts from when it is due.",
 			"group", "topic", "partition"),
 	}
+	m.consumedC.vec, m.mappedC.vec, m.skippedC.vec, m.deadLetteredC.vec, m.warningsC.vec = m.consumed, m.mapped, m.skipped, m.deadLettered, m.warnings
 	if reg != nil {
 		reg.MustRegister(m.consumed, m.mapped, m.skipped, m.deadLettered, m.pushed, m.parked, m.requests,
 			m.retries, m.warnings, m.requestTime, m.limiterWait, m.batchSize, m.unavailable, m.inFlight, m.committed, m.lag, m.commitLag, m.oldest,

@@ -99,11 +99,21 @@ func (p *KafkaProducer) Produce(msgs []kafka.Message, done func(error)) {
 		return
 	}
 	pw := &pendingWrite{left: len(msgs), done: done}
-	byWriter := map[*kafka.Writer][]kafka.Message{}
-	var order []*kafka.Writer
+	first, one := p.writer(msgs[0].Topic), true
 	for i := range msgs {
 		msgs[i].WriterData = pw
 		msgs[i].Time = time.Time{} // stamped by kafka-go, one time a batch: see fit.go
+		one = one && p.writer(msgs[i].Topic) == first
+	}
+	if one { // the usual case: all to one writer, which needs no grouping
+		if err := first.WriteMessages(context.Background(), msgs...); err != nil {
+			pw.finish(len(msgs), err) // refused before any was queued (closed writer, too large)
+		}
+		return
+	}
+	byWriter := map[*kafka.Writer][]kafka.Message{}
+	var order []*kafka.Writer
+	for i := range msgs {
 		w := p.writer(msgs[i].Topic)
 		if _, ok := byWriter[w]; !ok {
 			order = append(order, w)
@@ -164,28 +174,41 @@ func permanent(err error) bool {
 // to fit, so it should not happen) is logged as an error and acked at once, not retried
 // for ever.
 func produceUntilDone(ctx context.Context, p Producer, log *zap.Logger, msgs []kafka.Message, ack group.Ack) {
-	abandoned := group.Abandoned(ctx)
-	b := backoff.NewExponentialBackOff(backoff.WithInitialInterval(100*time.Millisecond),
-		backoff.WithMaxInterval(30*time.Second), backoff.WithMaxElapsedTime(0))
-	var attempt func()
-	attempt = func() {
-		p.Produce(msgs, func(err error) {
-			switch {
-			case err == nil:
-				ack(nil)
-			case permanent(err):
-				log.Error("producing to Kafka failed for good: the message is given back", zap.Error(err), topicsField(msgs))
-				ack(err)
-			case abandoned.Err() != nil:
-				ack(err)
-			default:
-				wait := b.NextBackOff()
-				log.Warn("producing to Kafka failed; trying again", zap.Error(err), topicsField(msgs), zap.Duration("in", wait))
-				afterOrGone(abandoned, wait, attempt, func() { ack(err) })
-			}
-		})
+	pr := &production{p: p, log: log, msgs: msgs, ack: ack, abandoned: group.Abandoned(ctx)}
+	pr.attempt()
+}
+
+// production is one produceUntilDone.
+type production struct {
+	p         Producer
+	log       *zap.Logger
+	msgs      []kafka.Message
+	ack       group.Ack
+	abandoned context.Context
+	b         *backoff.ExponentialBackOff // made at the first transient failure
+}
+
+func (pr *production) attempt() { pr.p.Produce(pr.msgs, pr.done) }
+
+// done is the outcome of an attempt.
+func (pr *production) done(err error) {
+	switch {
+	case err == nil:
+		pr.ack(nil)
+	case permanent(err):
+		pr.log.Error("producing to Kafka failed for good: the message is given back", zap.Error(err), topicsField(pr.msgs))
+		pr.ack(err)
+	case pr.abandoned.Err() != nil:
+		pr.ack(err)
+	default:
+		if pr.b == nil {
+			pr.b = backoff.NewExponentialBackOff(backoff.WithInitialInterval(100*time.Millisecond),
+				backoff.WithMaxInterval(30*time.Second), backoff.WithMaxElapsedTime(0))
+		}
+		wait := pr.b.NextBackOff()
+		pr.log.Warn("producing to Kafka failed; trying again", zap.Error(err), topicsField(pr.msgs), zap.Duration("in", wait))
+		afterOrGone(pr.abandoned, wait, pr.attempt, func() { pr.ack(err) })
 	}
-	attempt()
 }
 
 func topicsField(msgs []kafka.Message) zap.Field {

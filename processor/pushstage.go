@@ -11,6 +11,7 @@ import (
 
 	"github.com/kafka-ometria/kafka-ometria/config"
 	"github.com/kafka-ometria/kafka-ometria/group"
+	"github.com/kafka-ometria/kafka-ometria/mapper"
 	"github.com/kafka-ometria/kafka-ometria/sink"
 )
 
@@ -57,14 +58,14 @@ func (s *PushStage) now() time.Time {
 
 // Handle is the push stage's Handler.
 func (s *PushStage) Handle(ctx context.Context, m kafka.Message, ack group.Ack) {
-	s.Metrics.consumed.WithLabelValues(string(s.Stage), m.Topic).Inc()
+	s.Metrics.consumedC.with2(string(s.Stage), m.Topic).Inc()
 	s.push(ctx, m, ack)
 }
 
 // push hands the record of m to the sink; its verdict settles m.
 func (s *PushStage) push(ctx context.Context, m kafka.Message, ack group.Ack) {
 	account := string(m.Key)
-	typ, _ := header(&m, HeaderRecordType)
+	typ := recordType(&m)
 	id, _ := header(&m, HeaderRecordID)
 	rec := sink.Record{Account: account, Type: typ, ID: id, JSON: m.Value, Ctx: group.Abandoned(ctx), Done: func(err error) {
 		s.settle(ctx, &m, account, err, ack)
@@ -73,6 +74,25 @@ func (s *PushStage) push(ctx context.Context, m kafka.Message, ack group.Ack) {
 		ack(err) // the sink did not take it (shutting down): read it again
 	}
 }
+
+// recordType is the value of m's last ometria-record-type header, as header gives it,
+// without a copy for the types the mapper makes.
+func recordType(m *kafka.Message) string {
+	for i := len(m.Headers) - 1; i >= 0; i-- {
+		if m.Headers[i].Key == HeaderRecordType {
+			v := m.Headers[i].Value
+			for _, t := range recordTypes {
+				if string(v) == t {
+					return t
+				}
+			}
+			return string(v)
+		}
+	}
+	return ""
+}
+
+var recordTypes = mapper.Types()
 
 // settle acts on the sink's verdict on one record.
 func (s *PushStage) settle(ctx context.Context, m *kafka.Message, account string, err error, ack group.Ack) {
@@ -97,7 +117,7 @@ func (s *PushStage) settle(ctx context.Context, m *kafka.Message, account string
 func (s *PushStage) deadLetter(ctx context.Context, m *kafka.Message, f failure, ack group.Ack) {
 	f.group = s.Group
 	dl, reason := deadLetter(s.DeadLetterTopic, maxMessageSize(s.Producer, s.DeadLetterTopic), m, m.Value, f, s.now())
-	s.Metrics.deadLettered.WithLabelValues(string(s.Stage), reason).Inc()
+	s.Metrics.deadLetteredC.with2(string(s.Stage), reason).Inc()
 	produceUntilDone(ctx, s.Producer, s.Log, []kafka.Message{dl}, ack)
 }
 
@@ -151,7 +171,7 @@ type RetryStage struct {
 
 // Handle is the retry stage's Handler.
 func (s RetryStage) Handle(ctx context.Context, m kafka.Message, ack group.Ack) {
-	s.Metrics.consumed.WithLabelValues(string(s.Stage), m.Topic).Inc()
+	s.Metrics.consumedC.with2(string(s.Stage), m.Topic).Inc()
 	wait := time.Duration(0)
 	if due, ok := headerTime(&m, HeaderNextAttempt); ok {
 		wait = due.Sub(s.now())

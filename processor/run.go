@@ -124,13 +124,7 @@ func Run(ctx context.Context, o Options) error {
 	}{
 		config.StageMap: {append(slices.Clone(cfg.Topics.Events), cfg.Topics.Replay), (&MapStage{
 			RecordsTopic: cfg.Topics.Records, DeadLetterTopic: cfg.Topics.DeadLetter, Group: groupID(config.StageMap),
-			Resolve: func(m *kafka.Message) (string, error) {
-				name, ok := cfg.ResolveAccount(func(k string) (string, bool) { return header(m, k) }, m.Topic)
-				if !ok {
-					return name, errors.New(cfg.Unresolved(name, m.Topic))
-				}
-				return name, nil
-			},
+			Resolve:  resolver(cfg),
 			Accounts: accounts, Producer: prod, Metrics: metrics, Log: log.Named("map"),
 			Format: FormatOf(&cfg.Topics), Decoder: decoder,
 		}).Handle},
@@ -267,4 +261,16 @@ func roomSizes(max int) (mapStage, pushStages int) {
 func splitRoom(max int) (mapRoom, pushRoom *group.Room) {
 	m, p := roomSizes(max)
 	return group.NewRoom(m), group.NewRoom(p)
+}
+
+// resolver is the map stage's Resolve for cfg: the account its routing names for a
+// message, by header, topic or default.
+func resolver(cfg *config.Config) func(m *kafka.Message) (string, error) {
+	return func(m *kafka.Message) (string, error) {
+		name, ok := cfg.ResolveAccount(func(k string) (string, bool) { return header(m, k) }, m.Topic)
+		if !ok {
+			return name, errors.New(cfg.Unresolved(name, m.Topic))
+		}
+		return name, nil
+	}
 }
