@@ -15,6 +15,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/kafka-ometria/kafka-ometria/config"
 	"github.com/kafka-ometria/kafka-ometria/processor"
 )
 
@@ -192,7 +193,8 @@ func TestAlertRules(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"KafkaOmetriaPartitionStalled", "KafkaOmetriaDeadLetters",
-		"KafkaOmetriaAccountUnavailable", "KafkaOmetriaConsumerLagGrowing"} {
+		"KafkaOmetriaAccountUnavailable", "KafkaOmetriaConsumerLagGrowing",
+		"KafkaOmetriaSchemaRegistryWaiting", "KafkaOmetriaSchemaRegistryUnauthorized"} {
 		if !names[want] {
 			t.Errorf("%s: no alert %s", alertsFile, want)
 		}
@@ -230,6 +232,28 @@ func TestStallAlert(t *testing.T) {
 		if _, ok := labels[l]; !ok || !strings.Contains(text, "$labels."+l) {
 			t.Errorf("KafkaOmetriaPartitionStalled: the expression does not keep, or the annotations do not name, the %s", l)
 		}
+	}
+}
+
+// TestSchemaRegistryAlerts checks the schema registry's alerts: the waiting one reads the
+// gauge through max_over_time (it drops to 0 while a try is in flight) and fires before
+// the stall alert would (kafka.stall_timeout's default); the credentials one counts the
+// unauthorized retries.
+func TestSchemaRegistryAlerts(t *testing.T) {
+	alerts := map[string]rule{}
+	for _, r := range loadRules(t) {
+		alerts[r.Alert] = r
+	}
+	w := alerts["KafkaOmetriaSchemaRegistryWaiting"]
+	if !strings.Contains(w.Expr, "max_over_time("+processor.MetricRegistryWaiting+"[") {
+		t.Errorf("KafkaOmetriaSchemaRegistryWaiting: expr %q does not read max_over_time(%s[...])", w.Expr, processor.MetricRegistryWaiting)
+	}
+	if d, err := time.ParseDuration(w.For); err != nil || d <= 0 || d >= config.DefaultStallTimeout {
+		t.Errorf("KafkaOmetriaSchemaRegistryWaiting: for %q, want more than 0 and less than kafka.stall_timeout's default %v", w.For, config.DefaultStallTimeout)
+	}
+	u := alerts["KafkaOmetriaSchemaRegistryUnauthorized"]
+	if !strings.Contains(u.Expr, "increase("+processor.MetricRegistryRetries+`{reason="unauthorized"}[`) {
+		t.Errorf("KafkaOmetriaSchemaRegistryUnauthorized: expr %q does not read increase(%s{reason=\"unauthorized\"}[...])", u.Expr, processor.MetricRegistryRetries)
 	}
 }
 

@@ -94,7 +94,7 @@ func TestDashboard(t *testing.T) {
 	for _, want := range []string{"kafka_ometria_consumed_total", "kafka_ometria_pushed_total", "kafka_ometria_dead_lettered_total",
 		"kafka_ometria_ometria_requests_total", "kafka_ometria_consumer_lag", "kafka_ometria_commit_lag", "kafka_ometria_in_flight",
 		"kafka_ometria_account_unavailable", "kafka_ometria_batch_records", "kafka_ometria_push_retries_total", "kafka_ometria_parked_total",
-		processor.MetricOldestUnfinished} {
+		processor.MetricOldestUnfinished, processor.MetricRegistryWaiting, processor.MetricRegistryRetries} {
 		if !used[want] {
 			t.Errorf("%s has no panel over %s", dashboardFile, want)
 		}
