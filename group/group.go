@@ -63,7 +63,7 @@ type Config struct {
 	HeartbeatInterval time.Duration // Default: 3s.
 	SessionTimeout    time.Duration // Default: 30s.
 	RebalanceTimeout  time.Duration // Default: 30s.
-	JoinGroupBackoff  time.Duration // After a failed join, and after a message given back. Default: 5s.
+	JoinGroupBackoff  time.Duration // After a failed join, and after a message given back. Default: 1s, the Java client's retry.backoff.max.ms.
 
 	Logger *zap.Logger // Default: no logs.
 
@@ -101,7 +101,7 @@ func (c Config) withDefaults() Config {
 	def(&c.HeartbeatInterval, 3*time.Second)
 	def(&c.SessionTimeout, 30*time.Second)
 	def(&c.RebalanceTimeout, 30*time.Second)
-	def(&c.JoinGroupBackoff, 5*time.Second)
+	def(&c.JoinGroupBackoff, time.Second)
 	def(&c.StallTimeout, 5*time.Minute)
 	if c.PartitionUnfinished == 0 {
 		c.PartitionUnfinished = 1000
