@@ -236,7 +236,7 @@ func TestStallAlert(t *testing.T) {
 }
 
 // TestSchemaRegistryAlerts checks the schema registry's alerts: the waiting one reads the
-// gauge through max_over_time (it drops to 0 while a try is in flight) and fires before
+// gauge through max_over_time (a wait shorter than a scrape interval stays in view) and fires before
 // the stall alert would (kafka.stall_timeout's default); the credentials one counts the
 // unauthorized retries.
 func TestSchemaRegistryAlerts(t *testing.T) {

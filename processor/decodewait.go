@@ -52,6 +52,11 @@ type registryWait struct {
 func (s *MapStage) decode(ctx context.Context, m *kafka.Message, f decode.Format, dst []byte) ([]byte, error) {
 	var b backoff.BackOff
 	attempts := 0
+	defer func() {
+		if attempts > 0 { // it waited: counted in registryWaiting from its first failed try
+			s.Metrics.registryWaiting.Dec()
+		}
+	}()
 	for {
 		out, err := s.Decoder.Decode(ctx, f, m.Value, dst)
 		var u *decode.UnavailableError
@@ -74,6 +79,9 @@ func (s *MapStage) decode(ctx context.Context, m *kafka.Message, f decode.Format
 			}
 			b = backoff.NewExponentialBackOff(backoff.WithInitialInterval(initial), backoff.WithMaxInterval(max), backoff.WithMaxElapsedTime(0))
 		}
+		if attempts == 0 {
+			s.Metrics.registryWaiting.Inc()
+		}
 		attempts++
 		wait := b.NextBackOff()
 		reason := registryUnavailable
@@ -82,15 +90,12 @@ func (s *MapStage) decode(ctx context.Context, m *kafka.Message, f decode.Format
 		}
 		s.Metrics.registryRetries.WithLabelValues(reason).Inc()
 		s.logWait(m, u, attempts, wait)
-		s.Metrics.registryWaiting.Inc()
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			s.Metrics.registryWaiting.Dec()
 			return nil, err
 		case <-t.C:
-			s.Metrics.registryWaiting.Dec()
 		}
 	}
 }
