@@ -47,14 +47,14 @@ build: ## build the binaries into ./bin
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ ./cmd/...
 
 fuzz: ## fuzz the mapper and its JSON scanner for a minute each
-	$(GO) test -run '^$$' -fuzz '^FuzzMap$$' -fuzztime 60s ./mapper
-	$(GO) test -run '^$$' -fuzz '^FuzzScan$$' -fuzztime 60s ./mapper
+	$(GO) test -run '^$$' -fuzz '^FuzzMap$$' -fuzztime 60s -fuzzminimizetime 2s ./mapper
+	$(GO) test -run '^$$' -fuzz '^FuzzScan$$' -fuzztime 60s -fuzzminimizetime 2s ./mapper
 
 FUZZTIME ?= 30s
 
 fuzz-ci: ## fuzz FuzzMap and FuzzScan for FUZZTIME (30s) each from the corpus in mapper/testdata/fuzz (CI)
-	$(GO) test -run '^$$' -fuzz '^FuzzMap$$' -fuzztime $(FUZZTIME) ./mapper
-	$(GO) test -run '^$$' -fuzz '^FuzzScan$$' -fuzztime $(FUZZTIME) ./mapper
+	$(GO) test -run '^$$' -fuzz '^FuzzMap$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./mapper
+	$(GO) test -run '^$$' -fuzz '^FuzzScan$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./mapper
 
 clean: ## remove build output
 	rm -rf $(BIN)
