@@ -1,9 +1,7 @@
 package decode
 
 import (
-	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"fmt"
 	"os"
@@ -12,34 +10,12 @@ import (
 
 	"github.com/hamba/avro/v2"
 
+	"github.com/kafka-ometria/kafka-ometria/internal/testevents"
 	"github.com/kafka-ometria/kafka-ometria/mapper"
 )
 
 // benchEvents are the mapper's 2,000 benchmark events (mapper/testdata/events-2k.jsonl.gz).
-func benchEvents(tb testing.TB) [][]byte {
-	tb.Helper()
-	f, err := os.Open("../mapper/testdata/events-2k.jsonl.gz")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var lines [][]byte
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		if l := bytes.TrimSpace(sc.Bytes()); len(l) > 0 {
-			lines = append(lines, bytes.Clone(l))
-		}
-	}
-	if err := sc.Err(); err != nil {
-		tb.Fatal(err)
-	}
-	return lines
-}
+func benchEvents(tb testing.TB) [][]byte { return testevents.Load(tb) }
 
 func eventSchema(tb testing.TB) string {
 	tb.Helper()

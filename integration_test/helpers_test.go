@@ -179,3 +179,29 @@ func (e *env) checkDeadLetters(t *testing.T, values []string, bad map[int]string
 		t.Errorf("dead letter of an event that is not bad: %s", v)
 	}
 }
+
+// endOffsets returns the end offset of each partition of topic.
+func (e *env) endOffsets(t *testing.T, topic string) map[int]int64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, done := e.client()
+	defer done()
+	meta, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
+	if err != nil || len(meta.Topics) == 0 {
+		t.Fatalf("metadata of %s: %v", topic, err)
+	}
+	req := &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{}}
+	for _, p := range meta.Topics[0].Partitions {
+		req.Topics[topic] = append(req.Topics[topic], kafka.LastOffsetOf(p.ID))
+	}
+	lo, err := c.ListOffsets(ctx, req)
+	if err != nil {
+		t.Fatalf("end offsets of %s: %v", topic, err)
+	}
+	out := map[int]int64{}
+	for _, po := range lo.Topics[topic] {
+		out[po.Partition] = max(po.LastOffset, 0)
+	}
+	return out
+}

@@ -129,14 +129,20 @@ func (e *env) produce(t *testing.T, values ...string) {
 // produceMsgs writes msgs to the events topic (acks=all).
 func (e *env) produceMsgs(t *testing.T, msgs []kafka.Message) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	// Create the topic first: a real broker creates an auto-created topic asynchronously,
-	// and kafka-go's Writer does not retry its first "unknown topic" answer. Processes
-	// starting at the same time may be creating it too: a failed attempt is tried again.
-	conn := &processor.Connection{Brokers: e.brokers}
 	w := e.eventsWriter()
 	defer w.Close()
+	e.produceWith(t, w, msgs)
+}
+
+// produceWith writes msgs with w, creating the event topics first: a real broker creates
+// an auto-created topic asynchronously, and kafka-go's Writer does not retry its first
+// "unknown topic" answer. Processes starting at the same time may be creating it too: a
+// failed attempt is tried again.
+func (e *env) produceWith(t *testing.T, w *kafka.Writer, msgs []kafka.Message) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	conn := &processor.Connection{Brokers: e.brokers}
 	for attempt := 1; ; attempt++ {
 		_, err := processor.EnsureTopics(ctx, conn, e.cfg.Topics.Events, true, e.cfg.Kafka.TopicPartitions)
 		if err == nil {

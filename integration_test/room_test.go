@@ -1,12 +1,9 @@
 package integration_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
-
-	"github.com/segmentio/kafka-go"
 )
 
 // A backlog of records waiting for an account's rate limit holds the push stage's room;
@@ -56,29 +53,9 @@ func TestMapStageKeepsMappingWhileRecordsWaitForTheRateLimit(t *testing.T) {
 // topicEnd returns the sum of topic's partitions' end offsets.
 func (e *env) topicEnd(t *testing.T, topic string) int64 {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, done := e.client()
-	defer done()
-	meta, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	req := &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{}}
-	for _, tp := range meta.Topics {
-		for _, p := range tp.Partitions {
-			req.Topics[topic] = append(req.Topics[topic], kafka.LastOffsetOf(p.ID))
-		}
-	}
-	resp, err := c.ListOffsets(ctx, req)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var sum int64
-	for _, po := range resp.Topics[topic] {
-		if po.LastOffset > 0 {
-			sum += po.LastOffset
-		}
+	for _, end := range e.endOffsets(t, topic) {
+		sum += end
 	}
 	return sum
 }

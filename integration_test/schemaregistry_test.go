@@ -1,10 +1,7 @@
 package integration_test
 
 import (
-	"bufio"
 	"bytes"
-	"compress/gzip"
-	"context"
 	bin "encoding/binary"
 	"encoding/json"
 	"errors"
@@ -28,6 +25,7 @@ import (
 
 	"github.com/kafka-ometria/kafka-ometria/config"
 	"github.com/kafka-ometria/kafka-ometria/decode"
+	"github.com/kafka-ometria/kafka-ometria/internal/testevents"
 	"github.com/kafka-ometria/kafka-ometria/mapper"
 	"github.com/kafka-ometria/kafka-ometria/processor"
 )
@@ -212,26 +210,10 @@ accounts:
 // produceTopics writes msgs, each to its Topic (acks=all), creating the event topics first.
 func (e *env) produceTopics(t *testing.T, msgs []kafka.Message) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	conn := &processor.Connection{Brokers: e.brokers}
 	w := &kafka.Writer{Addr: kafka.TCP(e.brokers...), Balancer: &kafka.Hash{}, RequiredAcks: kafka.RequireAll,
 		Transport: &kafka.Transport{MetadataTTL: time.Second}}
 	defer w.Close()
-	for attempt := 1; ; attempt++ {
-		_, err := processor.EnsureTopics(ctx, conn, e.cfg.Topics.Events, true, e.cfg.Kafka.TopicPartitions)
-		if err == nil {
-			err = w.WriteMessages(ctx, msgs...)
-		}
-		if err == nil {
-			return
-		}
-		if ctx.Err() != nil {
-			t.Fatalf("producing the events: %v", err)
-		}
-		t.Logf("producing the events, attempt %d: %v; trying again", attempt, err)
-		time.Sleep(300 * time.Millisecond)
-	}
+	e.produceWith(t, w, msgs)
 }
 
 // waitDeadLetters waits until the dead-letter topic holds n messages (no more than d).
@@ -352,15 +334,6 @@ func mapperDeadLetters(t *testing.T, event []byte) []string {
 // differs from partition to partition.
 func distinctEvents(t *testing.T, n int) [][]byte {
 	t.Helper()
-	f, err := os.Open("../mapper/testdata/events-2k.jsonl.gz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	acct, err := mapper.NewAccount(mapper.Settings{Name: "acme", PhoneRegion: "GB"})
 	if err != nil {
 		t.Fatal(err)
@@ -368,12 +341,9 @@ func distinctEvents(t *testing.T, n int) [][]byte {
 	var m mapper.Mapper
 	seen := map[string]bool{}
 	var out [][]byte
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() && len(out) < n {
-		ev := bytes.TrimSpace(sc.Bytes())
-		if len(ev) == 0 {
-			continue
+	for _, ev := range testevents.Load(t) {
+		if len(out) == n {
+			break
 		}
 		var keys []string
 		dup := false
@@ -390,10 +360,7 @@ func distinctEvents(t *testing.T, n int) [][]byte {
 		for _, k := range keys {
 			seen[k] = true
 		}
-		out = append(out, bytes.Clone(ev))
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
+		out = append(out, ev)
 	}
 	if len(out) < n {
 		t.Fatalf("%d events with distinct records, want %d", len(out), n)

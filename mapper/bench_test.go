@@ -1,42 +1,17 @@
 package mapper
 
 import (
-	"bufio"
-	"bytes"
-	"compress/gzip"
 	"encoding/json"
-	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/kafka-ometria/kafka-ometria/internal/testevents"
 )
 
 // benchEvents are the 2,000 events of testdata/events-2k.jsonl.gz (40% identify, 40%
 // custom events, 20% orders with 1-5 products, about 1.8 KB each, a few invalid).
-func benchEvents(tb testing.TB) [][]byte {
-	tb.Helper()
-	f, err := os.Open("testdata/events-2k.jsonl.gz")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var lines [][]byte
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		if l := bytes.TrimSpace(sc.Bytes()); len(l) > 0 {
-			lines = append(lines, bytes.Clone(l))
-		}
-	}
-	if err := sc.Err(); err != nil {
-		tb.Fatal(err)
-	}
-	return lines
-}
+func benchEvents(tb testing.TB) [][]byte { return testevents.Load(tb) }
 
 func benchAccount(tb testing.TB) *Account {
 	a, err := NewAccount(Settings{Name: "acme", PhoneRegion: "GB"})

@@ -1,13 +1,9 @@
 package processor
 
 import (
-	"bufio"
-	"bytes"
-	"compress/gzip"
 	"context"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -17,38 +13,22 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/kafka-ometria/kafka-ometria/config"
+	"github.com/kafka-ometria/kafka-ometria/internal/testevents"
 	"github.com/kafka-ometria/kafka-ometria/mapper"
 	"github.com/kafka-ometria/kafka-ometria/sink"
 )
 
-// benchEvents are the mapper's 2,000 benchmark events (../mapper/testdata/events-2k.jsonl.gz)
+// benchEvents are the mapper's 2,000 benchmark events (mapper/testdata/events-2k.jsonl.gz)
 // as messages of the events topic, each routed by its ometria-account header as
 // bench/e2e sends them.
 func benchEvents(tb testing.TB) []kafka.Message {
 	tb.Helper()
-	f, err := os.Open("../mapper/testdata/events-2k.jsonl.gz")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		tb.Fatal(err)
-	}
 	var msgs []kafka.Message
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(nil, 1<<20)
 	t0 := time.Date(2026, 1, 2, 3, 0, 0, 0, time.UTC)
-	for sc.Scan() {
-		if l := bytes.TrimSpace(sc.Bytes()); len(l) > 0 {
-			n := len(msgs)
-			msgs = append(msgs, kafka.Message{Topic: "rudder.events", Partition: n % 6, Offset: 1_000_000 + int64(n),
-				Time: t0.Add(time.Duration(n) * time.Millisecond), Value: bytes.Clone(l),
-				Headers: []kafka.Header{{Key: "ometria-account", Value: []byte("acme")}}})
-		}
-	}
-	if err := sc.Err(); err != nil {
-		tb.Fatal(err)
+	for n, ev := range testevents.Load(tb) {
+		msgs = append(msgs, kafka.Message{Topic: "rudder.events", Partition: n % 6, Offset: 1_000_000 + int64(n),
+			Time: t0.Add(time.Duration(n) * time.Millisecond), Value: ev,
+			Headers: []kafka.Header{{Key: "ometria-account", Value: []byte("acme")}}})
 	}
 	return msgs
 }
