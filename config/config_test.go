@@ -276,13 +276,14 @@ func TestEmptyConfig(t *testing.T) {
 
 func TestEnvOverrides(t *testing.T) {
 	env := map[string]string{
-		"KAFKA_OMETRIA_BROKERS":          "b1:9092, b2:9092",
-		"KAFKA_OMETRIA_GROUP_ID":         "g",
-		"KAFKA_OMETRIA_CREATE_TOPICS":    "true",
-		"KAFKA_OMETRIA_START_OFFSET":     " latest ",
-		"KAFKA_OMETRIA_STAGES":           "push",
-		"KAFKA_OMETRIA_OMETRIA_BASE_URL": "http://127.0.0.1:9/v2",
-		"KAFKA_OMETRIA_DEFAULT_ACCOUNT":  "acme",
+		"KAFKA_OMETRIA_BROKERS":             "b1:9092, b2:9092",
+		"KAFKA_OMETRIA_GROUP_ID":            "g",
+		"KAFKA_OMETRIA_CREATE_TOPICS":       "true",
+		"KAFKA_OMETRIA_START_OFFSET":        " latest ",
+		"KAFKA_OMETRIA_STAGES":              "push",
+		"KAFKA_OMETRIA_OMETRIA_BASE_URL":    "http://127.0.0.1:9/v2",
+		"KAFKA_OMETRIA_DEFAULT_ACCOUNT":     "acme",
+		"KAFKA_OMETRIA_SCHEMA_REGISTRY_URL": "https://registry.example:8081/",
 	}
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	c, err := ParseEnv([]byte(minimalYAML), lookup)
@@ -291,7 +292,7 @@ func TestEnvOverrides(t *testing.T) {
 	}
 	if strings.Join(c.Kafka.Brokers, ",") != "b1:9092,b2:9092" || c.Kafka.GroupID != "g" || !c.Kafka.CreateTopics ||
 		len(c.Stages) != 1 || c.Stages[0] != StagePush || c.Ometria.BaseURL != "http://127.0.0.1:9/v2" || c.Routing.DefaultAccount != "acme" ||
-		c.StartOffsetFor("rudder.events") != StartLatest {
+		c.StartOffsetFor("rudder.events") != StartLatest || c.SchemaRegistry.URL != "https://registry.example:8081" {
 		t.Fatalf("overrides not applied: %+v", c)
 	}
 	env = map[string]string{"KAFKA_OMETRIA_CREATE_TOPICS": "maybe", "KAFKA_OMETRIA_STAGES": "map,nope"}

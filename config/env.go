@@ -11,13 +11,14 @@ import (
 // that keep one config file and vary these (Kubernetes, docker-compose). The value is the
 // config path it sets.
 var EnvOverrides = map[string]string{
-	"KAFKA_OMETRIA_BROKERS":          "kafka.brokers",           // comma-separated host:port
-	"KAFKA_OMETRIA_GROUP_ID":         "kafka.group_id",          //
-	"KAFKA_OMETRIA_CREATE_TOPICS":    "kafka.create_topics",     // true or false
-	"KAFKA_OMETRIA_START_OFFSET":     "kafka.start_offset",      // earliest or latest
-	"KAFKA_OMETRIA_STAGES":           "stages",                  // comma-separated: map,push,retry
-	"KAFKA_OMETRIA_OMETRIA_BASE_URL": "ometria.base_url",        //
-	"KAFKA_OMETRIA_DEFAULT_ACCOUNT":  "routing.default_account", //
+	"KAFKA_OMETRIA_BROKERS":             "kafka.brokers",           // comma-separated host:port
+	"KAFKA_OMETRIA_GROUP_ID":            "kafka.group_id",          //
+	"KAFKA_OMETRIA_CREATE_TOPICS":       "kafka.create_topics",     // true or false
+	"KAFKA_OMETRIA_START_OFFSET":        "kafka.start_offset",      // earliest or latest
+	"KAFKA_OMETRIA_STAGES":              "stages",                  // comma-separated: map,push,retry
+	"KAFKA_OMETRIA_OMETRIA_BASE_URL":    "ometria.base_url",        //
+	"KAFKA_OMETRIA_DEFAULT_ACCOUNT":     "routing.default_account", //
+	"KAFKA_OMETRIA_SCHEMA_REGISTRY_URL": "schema_registry.url",     //
 }
 
 // Override sets one config path from outside the file, the way an environment variable
@@ -85,6 +86,8 @@ func (o Override) apply(c *Config, present map[string]int, p *problems) {
 		c.Ometria.BaseURL = v
 	case "routing.default_account":
 		c.Routing.DefaultAccount = v
+	case "schema_registry.url":
+		c.SchemaRegistry.URL = v
 	}
 }
 
