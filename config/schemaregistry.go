@@ -37,6 +37,9 @@ type SchemaRegistry struct {
 	Username     string `yaml:"username"`
 	PasswordEnv  string `yaml:"password_env"`
 	PasswordFile string `yaml:"password_file"`
+	// CAFile, optional, is a PEM file of the certificate authorities to trust for an
+	// https URL, instead of the system's roots (a registry with a private CA).
+	CAFile string `yaml:"ca_file"`
 	// Timeout bounds one request. Default 5s.
 	Timeout time.Duration `yaml:"timeout"`
 	// CacheSize bounds the schemas kept in memory, by id. Default 1000.
@@ -111,6 +114,8 @@ func (c *Config) validateSchemaRegistry(p *problems) {
 			p.add("schema_registry.url", "must not have a query or fragment")
 		case s.Username != "" && u.Scheme != "https" && !isLoopback(u.Hostname()):
 			p.add("schema_registry.url", "must be https when a username is set (http is allowed only for loopback hosts): the password would cross the network in clear")
+		case s.CAFile != "" && u.Scheme != "https":
+			p.add("schema_registry.ca_file", "is set but schema_registry.url is not https")
 		}
 	}
 	switch {

@@ -73,6 +73,8 @@ func TestValidationErrors(t *testing.T) {
 		{"linger", []edit{set("0s", "ometria", "linger")}, []string{"ometria.linger: must be positive, got 0s"}},
 		{"max linger below linger", []edit{set("5s", "ometria", "linger"), set("2s", "ometria", "max_linger")}, []string{
 			"ometria.max_linger: 2s is shorter than ometria.linger (5s)"}},
+		{"registry ca_file with http", []edit{set(map[string]any{"url": "http://127.0.0.1:8081", "ca_file": "/ca.pem"}, "schema_registry")}, []string{
+			"schema_registry.ca_file: is set but schema_registry.url is not https"}},
 		{"negative unfinished bounds", []edit{set(-1, "kafka", "max_unfinished"), set(-5, "kafka", "partition_unfinished")}, []string{
 			"kafka.max_unfinished: must be positive, got -1", "kafka.partition_unfinished: must be positive, got -5"}},
 		{"partition bound above the process's", []edit{set(100, "kafka", "max_unfinished"), set(200, "kafka", "partition_unfinished")}, []string{

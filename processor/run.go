@@ -2,10 +2,13 @@ package processor
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"maps"
 	"net/http"
+	"os"
 	"slices"
 	"sync"
 	"time"
@@ -215,8 +218,22 @@ func newDecoder(cfg *config.Config, o Options) (*decode.Decoder, error) {
 	if cfg.UsesSchemaRegistry() {
 		sr := cfg.SchemaRegistry
 		var err error
+		hc := o.SchemaRegistryHTTPClient
+		if hc == nil && sr.CAFile != "" {
+			pem, err := os.ReadFile(sr.CAFile)
+			if err != nil {
+				return nil, fmt.Errorf("schema_registry.ca_file: %w", err)
+			}
+			roots := x509.NewCertPool()
+			if !roots.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("schema_registry.ca_file: %s holds no PEM certificate", sr.CAFile)
+			}
+			tr := http.DefaultTransport.(*http.Transport).Clone()
+			tr.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+			hc = &http.Client{Transport: tr}
+		}
 		reg, err = decode.NewRegistry(decode.RegistryConfig{URL: sr.URL, Username: sr.Username, Password: o.SchemaRegistryPassword,
-			Timeout: sr.Timeout, HTTPClient: o.SchemaRegistryHTTPClient})
+			Timeout: sr.Timeout, HTTPClient: hc})
 		if err != nil {
 			return nil, err
 		}
