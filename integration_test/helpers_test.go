@@ -80,13 +80,9 @@ func (e *env) committed(t *testing.T, group, topic string) map[int]int64 {
 	defer cancel()
 	c, done := e.client()
 	defer done()
-	meta, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
-	if err != nil || len(meta.Topics) == 0 {
-		t.Fatalf("metadata of %s: %v", topic, err)
-	}
-	var parts []int
-	for _, p := range meta.Topics[0].Partitions {
-		parts = append(parts, p.ID)
+	parts, err := partitionsOf(ctx, c, topic)
+	if err != nil {
+		t.Fatal(err)
 	}
 	of, err := c.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: group, Topics: map[string][]int{topic: parts}})
 	if err != nil {
@@ -187,15 +183,11 @@ func (e *env) endOffsets(t *testing.T, topic string) map[int]int64 {
 	defer cancel()
 	c, done := e.client()
 	defer done()
-	meta, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
-	if err != nil || len(meta.Topics) == 0 {
-		t.Fatalf("metadata of %s: %v", topic, err)
+	parts, err := partitionsOf(ctx, c, topic)
+	if err != nil {
+		t.Fatal(err)
 	}
-	req := &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{}}
-	for _, p := range meta.Topics[0].Partitions {
-		req.Topics[topic] = append(req.Topics[topic], kafka.LastOffsetOf(p.ID))
-	}
-	lo, err := c.ListOffsets(ctx, req)
+	lo, err := c.ListOffsets(ctx, lastOffsetsRequest(topic, parts))
 	if err != nil {
 		t.Fatalf("end offsets of %s: %v", topic, err)
 	}
@@ -204,4 +196,26 @@ func (e *env) endOffsets(t *testing.T, topic string) map[int]int64 {
 		out[po.Partition] = max(po.LastOffset, 0)
 	}
 	return out
+}
+
+// partitionsOf returns the partition ids of topic.
+func partitionsOf(ctx context.Context, c *kafka.Client, topic string) ([]int, error) {
+	meta, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
+	if err != nil || len(meta.Topics) == 0 {
+		return nil, fmt.Errorf("metadata of %s: %v", topic, err)
+	}
+	var parts []int
+	for _, p := range meta.Topics[0].Partitions {
+		parts = append(parts, p.ID)
+	}
+	return parts, nil
+}
+
+// lastOffsetsRequest asks for the end offsets of parts of topic.
+func lastOffsetsRequest(topic string, parts []int) *kafka.ListOffsetsRequest {
+	req := &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{}}
+	for _, p := range parts {
+		req.Topics[topic] = append(req.Topics[topic], kafka.LastOffsetOf(p))
+	}
+	return req
 }

@@ -343,17 +343,11 @@ func (e *env) committedAtEnd(t *testing.T, group, topic string) bool {
 	defer cancel()
 	c, done := e.client()
 	defer done()
-	meta, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
-	if err != nil || len(meta.Topics) == 0 {
+	parts, err := partitionsOf(ctx, c, topic)
+	if err != nil {
 		return false
 	}
-	var parts []int
-	req := &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{}}
-	for _, p := range meta.Topics[0].Partitions {
-		parts = append(parts, p.ID)
-		req.Topics[topic] = append(req.Topics[topic], kafka.LastOffsetOf(p.ID))
-	}
-	lo, err := c.ListOffsets(ctx, req)
+	lo, err := c.ListOffsets(ctx, lastOffsetsRequest(topic, parts))
 	if err != nil {
 		return false
 	}

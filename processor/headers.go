@@ -84,12 +84,18 @@ func appendTime(b []byte, t time.Time) []byte {
 
 // header returns the value of the last header named key.
 func header(m *kafka.Message, key string) (string, bool) {
+	v, ok := headerBytes(m, key)
+	return string(v), ok
+}
+
+// headerBytes is header without the copy: the header's own bytes.
+func headerBytes(m *kafka.Message, key string) ([]byte, bool) {
 	for i := len(m.Headers) - 1; i >= 0; i-- {
 		if m.Headers[i].Key == key {
-			return string(m.Headers[i].Value), true
+			return m.Headers[i].Value, true
 		}
 	}
-	return "", false
+	return nil, false
 }
 
 func headerInt(m *kafka.Message, key string) int64 {

@@ -32,13 +32,9 @@ func Connect(k config.Kafka, password string) (*Connection, error) {
 	if k.TLS.Enabled {
 		tlsCfg = &tls.Config{MinVersion: tls.VersionTLS12}
 		if k.TLS.CAFile != "" {
-			pem, err := os.ReadFile(k.TLS.CAFile)
+			pool, err := certPool("kafka.tls.ca_file", k.TLS.CAFile)
 			if err != nil {
-				return nil, fmt.Errorf("kafka.tls.ca_file: %w", err)
-			}
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(pem) {
-				return nil, fmt.Errorf("kafka.tls.ca_file %s: no PEM certificate in it", k.TLS.CAFile)
+				return nil, err
 			}
 			tlsCfg.RootCAs = pool
 		}
@@ -98,4 +94,18 @@ func connectHint(err error) string {
 		return " (the broker closed the connection: check that kafka.tls and kafka.sasl match what this listener expects)"
 	}
 	return ""
+}
+
+// certPool reads the PEM certificates of path, the file the setting key names, into a
+// pool of roots; an error names key.
+func certPool(key, path string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", key, err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("%s %s: no PEM certificate in it", key, path)
+	}
+	return pool, nil
 }

@@ -59,9 +59,8 @@ func (s *MapStage) Handle(ctx context.Context, m kafka.Message, ack group.Ack) {
 	if sc == nil {
 		sc = new(mapScratch)
 	}
-	defer s.scratch.Put(sc)
 	sc.msg = m
-	defer func() { sc.msg = kafka.Message{} }()
+	defer func() { sc.msg = kafka.Message{}; s.scratch.Put(sc) }()
 	name, unresolved := s.Resolve(&sc.msg)
 	acct := s.Accounts[name]
 	if unresolved != nil {
@@ -77,9 +76,7 @@ func (s *MapStage) Handle(ctx context.Context, m kafka.Message, ack group.Ack) {
 		var bad *decode.Error
 		switch {
 		case errors.As(err, &bad):
-			dl, reason := deadLetter(s.DeadLetterTopic, maxMessageSize(s.Producer, s.DeadLetterTopic), &m, m.Value,
-				failure{stage: config.StageMap, reason: string(bad.Reason), message: bad.Error(), account: name, group: s.Group}, s.now())
-			s.Metrics.deadLetteredC.with2(string(config.StageMap), reason).Inc()
+			dl := s.deadLetterOf(&m, m.Value, failure{stage: config.StageMap, reason: string(bad.Reason), message: bad.Error(), account: name})
 			produceUntilDone(ctx, s.Producer, s.Log, []kafka.Message{dl}, ack)
 			return
 		case err != nil: // the registry did not answer before the generation ended
@@ -202,7 +199,6 @@ func (s *MapStage) record(m *kafka.Message, in *input, o *mapper.Outcome) kafka.
 // avro) is carried whole, as it came, so that a replay decodes it the same way: for an
 // element of a batch, with the element's index.
 func (s *MapStage) deadLetter(m *kafka.Message, in *input, o *mapper.Outcome, f failure) kafka.Message {
-	f.group = s.Group
 	var extra []kafka.Header
 	if len(o.Event) != len(in.event) {
 		extra = append(extra, h(HeaderBatchIndex, strconv.Itoa(o.Index)))
@@ -211,6 +207,12 @@ func (s *MapStage) deadLetter(m *kafka.Message, in *input, o *mapper.Outcome, f 
 	if in.format != decode.JSON {
 		value = m.Value
 	}
+	return s.deadLetterOf(m, value, f, extra...)
+}
+
+// deadLetterOf is the dead letter of m carrying value, with the stage's group; it counts it.
+func (s *MapStage) deadLetterOf(m *kafka.Message, value []byte, f failure, extra ...kafka.Header) kafka.Message {
+	f.group = s.Group
 	dl, reason := deadLetter(s.DeadLetterTopic, maxMessageSize(s.Producer, s.DeadLetterTopic), m, value, f, s.now(), extra...)
 	s.Metrics.deadLetteredC.with2(string(config.StageMap), reason).Inc()
 	return dl

@@ -78,18 +78,13 @@ func (s *PushStage) push(ctx context.Context, m kafka.Message, ack group.Ack) {
 // recordType is the value of m's last ometria-record-type header, as header gives it,
 // without a copy for the types the mapper makes.
 func recordType(m *kafka.Message) string {
-	for i := len(m.Headers) - 1; i >= 0; i-- {
-		if m.Headers[i].Key == HeaderRecordType {
-			v := m.Headers[i].Value
-			for _, t := range recordTypes {
-				if string(v) == t {
-					return t
-				}
-			}
-			return string(v)
+	v, _ := headerBytes(m, HeaderRecordType)
+	for _, t := range recordTypes {
+		if string(v) == t {
+			return t
 		}
 	}
-	return ""
+	return string(v)
 }
 
 var recordTypes = mapper.Types()

@@ -3,12 +3,10 @@ package processor
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"maps"
 	"net/http"
-	"os"
 	"slices"
 	"sync"
 	"time"
@@ -220,13 +218,9 @@ func newDecoder(cfg *config.Config, o Options) (*decode.Decoder, error) {
 		var err error
 		hc := o.SchemaRegistryHTTPClient
 		if hc == nil && sr.CAFile != "" {
-			pem, err := os.ReadFile(sr.CAFile)
+			roots, err := certPool("schema_registry.ca_file", sr.CAFile)
 			if err != nil {
-				return nil, fmt.Errorf("schema_registry.ca_file: %w", err)
-			}
-			roots := x509.NewCertPool()
-			if !roots.AppendCertsFromPEM(pem) {
-				return nil, fmt.Errorf("schema_registry.ca_file: %s holds no PEM certificate", sr.CAFile)
+				return nil, err
 			}
 			tr := http.DefaultTransport.(*http.Transport).Clone()
 			tr.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
