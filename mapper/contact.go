@@ -17,15 +17,10 @@ var contactTraits = consumes(setOf("listingId", "email", "userId", "id",
 
 // contact maps an identify event to a contact record.
 func (m *Mapper) contact(ev *event, acct *Account) (Record, *Error) {
-	v := m.newView(ev, acct, recContact)
-	if err := v.ambiguous(recContact); err != nil {
+	v, w, err := m.begin(ev, acct, recContact, TypeContact)
+	if err != nil {
 		return Record{}, err
 	}
-	w := &m.w
-	w.reset()
-	w.open()
-	w.key("@type")
-	w.str(TypeContact)
 
 	if c := v.pick("@collection", v.trait(kCollection)); c.present() {
 		v.optString("@collection", c)

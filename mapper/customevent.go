@@ -12,15 +12,10 @@ var customEventProps = consumes(setOf("event_id", "timestamp", "email", "profile
 // customEvent maps any other track event to a custom_event. name is the trimmed event
 // name and lower its lower-cased form (scratch space: used before anything else).
 func (m *Mapper) customEvent(ev *event, acct *Account, name, lower []byte) (Record, *Error) {
-	v := m.newView(ev, acct, recCustomEvent)
-	if err := v.ambiguous(recCustomEvent); err != nil {
+	v, w, err := m.begin(ev, acct, recCustomEvent, TypeCustomEvent)
+	if err != nil {
 		return Record{}, err
 	}
-	w := &m.w
-	w.reset()
-	w.open()
-	w.key("@type")
-	w.str(TypeCustomEvent)
 	if f, ok := v.mapped("event_type"); ok {
 		v.optString("event_type", f)
 	} else {

@@ -58,6 +58,21 @@ type view struct {
 	integDup  string   // the first repeated key of integrations.Ometria, as a path; "" for none
 }
 
+// begin starts a record of kind rec and type typ from ev: the view of ev for it, an
+// ambiguous event refused (duplicate_key), and the record's JSON opened with its "@type".
+func (m *Mapper) begin(ev *event, acct *Account, rec int, typ string) (view, *writer, *Error) {
+	v := m.newView(ev, acct, rec)
+	if err := v.ambiguous(rec); err != nil {
+		return v, nil, err
+	}
+	w := &m.w
+	w.reset()
+	w.open()
+	w.key("@type")
+	w.str(typ)
+	return v, w, nil
+}
+
 func (m *Mapper) newView(ev *event, acct *Account, rec int) view {
 	v := view{m: m, ev: ev, acct: acct, rm: &acct.mappings[rec]}
 	v.traits, v.ctxTraits, v.props = &ev.traitsO, &ev.ctxTraitsO, &ev.propsO

@@ -15,15 +15,10 @@ var orderProps = consumes(setOf("order_id", "timestamp", "grand_total", "total",
 // order maps a track event whose name is an order event to an order record with status.
 // A "cancelled" status gives Ometria's partial cancelling order {id, status, is_valid: false}.
 func (m *Mapper) order(ev *event, acct *Account, status string) (Record, *Error) {
-	v := m.newView(ev, acct, recOrder)
-	if err := v.ambiguous(recOrder); err != nil {
+	v, w, err := m.begin(ev, acct, recOrder, TypeOrder)
+	if err != nil {
 		return Record{}, err
 	}
-	w := &m.w
-	w.reset()
-	w.open()
-	w.key("@type")
-	w.str(TypeOrder)
 	id, err := v.id(v.pick("id", v.prop(kOrderId)), ReasonMissingOrderID, "properties.order_id", "the order id")
 	if err != nil {
 		return Record{}, err

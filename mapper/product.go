@@ -15,15 +15,10 @@ var productProps = consumes(setOf("product_id", "id", "sku", "name", "title", "p
 // carries (a stock or price change, typically) into the product it has, without blanking
 // the rest. deleted makes the partial {id, is_active: false, "@merge": true}.
 func (m *Mapper) product(ev *event, acct *Account, deleted bool) (Record, *Error) {
-	v := m.newView(ev, acct, recProduct)
-	if err := v.ambiguous(recProduct); err != nil {
+	v, w, err := m.begin(ev, acct, recProduct, TypeProduct)
+	if err != nil {
 		return Record{}, err
 	}
-	w := &m.w
-	w.reset()
-	w.open()
-	w.key("@type")
-	w.str(TypeProduct)
 	id, err := v.id(v.pick("id", or(v.prop(kProductId), v.prop(kId))), ReasonMissingProductID, "properties.product_id", "the product id")
 	if err != nil {
 		return Record{}, err
