@@ -138,7 +138,8 @@ func Run(ctx context.Context, o Options) error {
 	// stages, whose records wait for their batches and the rate limit. Shared, a backlog
 	// of records waiting for the rate limit took all the room, and the map stage went on
 	// a message at a time, writing and reading back tiny batches.
-	mapRoom, pushRoom := splitRoom(cfg.Kafka.MaxUnfinished)
+	mapN, pushN := roomSizes(cfg.Kafka.MaxUnfinished)
+	mapRoom, pushRoom := group.NewRoom(mapN), group.NewRoom(pushN)
 
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
@@ -267,11 +268,6 @@ func roomSizes(max int) (mapStage, pushStages int) {
 		pushStages = 1
 	}
 	return mapStage, pushStages
-}
-
-func splitRoom(max int) (mapRoom, pushRoom *group.Room) {
-	m, p := roomSizes(max)
-	return group.NewRoom(m), group.NewRoom(p)
 }
 
 // resolver is the map stage's Resolve for cfg: the account its routing names for a
