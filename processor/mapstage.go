@@ -77,7 +77,7 @@ func (s *MapStage) Handle(ctx context.Context, m kafka.Message, ack group.Ack) {
 		switch {
 		case errors.As(err, &bad):
 			dl := s.deadLetterOf(&m, m.Value, failure{stage: config.StageMap, reason: string(bad.Reason), message: bad.Error(), account: name})
-			produceUntilDone(ctx, s.Producer, s.Log, []kafka.Message{dl}, ack)
+			produceUntilDone(ctx, s.Producer, s.Log, s.Metrics, []kafka.Message{dl}, ack)
 			return
 		case err != nil: // the registry did not answer before the generation ended
 			ack(err)
@@ -124,7 +124,7 @@ func (s *MapStage) Handle(ctx context.Context, m kafka.Message, ack group.Ack) {
 		ack(nil)
 		return
 	}
-	produceUntilDone(ctx, s.Producer, s.Log, msgs, ack)
+	produceUntilDone(ctx, s.Producer, s.Log, s.Metrics, msgs, ack)
 }
 
 // input is the event a message gave the mapper: its value, or the JSON decoded from it.

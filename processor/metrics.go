@@ -40,6 +40,10 @@ const (
 	// messages waiting to try again (each holding up its partition).
 	MetricRegistryRetries = "kafka_ometria_schema_registry_retries_total"
 	MetricRegistryWaiting = "kafka_ometria_schema_registry_waiting"
+	// MetricProduceRefused counts the messages Kafka refused for good (too large for the
+	// topic, invalid), by topic: each stays unfinished, holding up its partition, and is
+	// tried again later.
+	MetricProduceRefused = "kafka_ometria_produce_refused_total"
 )
 
 // Metrics are the pipeline's Prometheus metrics.
@@ -48,7 +52,7 @@ type Metrics struct {
 	requestTime, limiterWait                                                             *prometheus.HistogramVec
 	batchSize                                                                            *prometheus.HistogramVec
 	unavailable, inFlight, committed, lag, commitLag, oldest                             *prometheus.GaugeVec
-	registryRetries                                                                      *prometheus.CounterVec
+	registryRetries, produceRefused                                                      *prometheus.CounterVec
 	registryWaiting                                                                      prometheus.Gauge
 
 	// The children of the counters incremented for every message or record, by their
@@ -116,6 +120,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		registryRetries: c(MetricRegistryRetries, "Failed tries to get a schema from the schema registry (the message waits and tries again), by reason.", "reason"),
 		registryWaiting: prometheus.NewGauge(prometheus.GaugeOpts{Name: MetricRegistryWaiting,
 			Help: "Messages of the map stage waiting for the schema registry to answer (each holds up its partition)."}),
+		produceRefused: c(MetricProduceRefused, "Messages Kafka refused for good (too large for the topic, invalid): each stays unfinished, holding up its partition, and is tried again later.", "topic"),
 		oldest: g(MetricOldestUnfinished, "Age of the partition's oldest message handed out and not finished (0: none); a retry counts from when it is due.",
 			"group", "topic", "partition"),
 	}
@@ -123,7 +128,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	if reg != nil {
 		reg.MustRegister(m.consumed, m.mapped, m.skipped, m.deadLettered, m.pushed, m.parked, m.requests,
 			m.retries, m.warnings, m.requestTime, m.limiterWait, m.batchSize, m.unavailable, m.inFlight, m.committed, m.lag, m.commitLag, m.oldest,
-			m.registryRetries, m.registryWaiting)
+			m.registryRetries, m.registryWaiting, m.produceRefused)
 	}
 	return m
 }
@@ -172,6 +177,27 @@ func (m *Metrics) zero(st config.Stage, topics, accounts []string) {
 		m.parked.WithLabelValues(a, ParkAccountUnavailable)
 		m.parked.WithLabelValues(a, ParkPushFailing)
 		m.unavailable.WithLabelValues(a)
+	}
+}
+
+// zeroRefused creates, at 0, the refusal counters of the topics stage produces to.
+func (m *Metrics) zeroRefused(st config.Stage, t config.Topics) {
+	outputs := []string{t.DeadLetter}
+	switch st {
+	case config.StageMap:
+		outputs = append(outputs, t.Records)
+	default:
+		outputs = append(outputs, t.Retry)
+	}
+	for _, topic := range outputs {
+		m.produceRefused.WithLabelValues(topic)
+	}
+}
+
+// refused counts a message Kafka refused for good on topic. m may be nil.
+func (m *Metrics) refused(topic string) {
+	if m != nil {
+		m.produceRefused.WithLabelValues(topic).Inc()
 	}
 }
 

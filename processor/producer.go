@@ -166,26 +166,43 @@ func permanent(err error) bool {
 	return false
 }
 
+// refusedWait is the first wait before a message Kafka refused for good is tried again;
+// the waits then grow, with jitter, to refusedMaxWait.
+const (
+	refusedWait    = 5 * time.Second
+	refusedMaxWait = 5 * time.Minute
+)
+
 // produceUntilDone produces msgs and calls ack exactly once: ack(nil) once every message
 // is acknowledged. A transient failure is tried again after an exponential backoff with
 // jitter, for as long as the message's generation is not abandoned (group.Abandoned(ctx)); once
-// it is, ack gets the last error and the message is given back, to be read again. A
-// permanent failure (permanent: a message too large for its topic, which the stages cut
-// to fit, so it should not happen) is logged as an error and acked at once, not retried
-// for ever.
-func produceUntilDone(ctx context.Context, p Producer, log *zap.Logger, msgs []kafka.Message, ack group.Ack) {
-	pr := &production{p: p, log: log, msgs: msgs, ack: ack, abandoned: group.Abandoned(ctx)}
+// it is, ack gets the last error and the message is given back, to be read again.
+//
+// A refusal (permanent: too large for its topic, or invalid; the stages cut dead letters
+// to fit the limit read at start, so it takes a topic changed since, or a broker that
+// refuses for another reason) cannot be passed by trying again at once, and the message
+// has nowhere else to go without being lost. So it is neither finished nor given back
+// (which would stop the partition, rebalance the group, and fail the same way at the next
+// owner, again and again): it stays unfinished, so that its partition's stall shows on
+// kafka_ometria_oldest_unfinished_seconds and then /readyz; it is logged as an error and
+// counted (kafka_ometria_produce_refused_total), and tried again, first after refusedWait,
+// then less and less often, up to refusedMaxWait, in case an operator fixed the topic.
+// metrics may be nil.
+func produceUntilDone(ctx context.Context, p Producer, log *zap.Logger, metrics *Metrics, msgs []kafka.Message, ack group.Ack) {
+	pr := &production{p: p, log: log, metrics: metrics, msgs: msgs, ack: ack, abandoned: group.Abandoned(ctx), refusedWait: refusedWait}
 	pr.attempt()
 }
 
 // production is one produceUntilDone.
 type production struct {
-	p         Producer
-	log       *zap.Logger
-	msgs      []kafka.Message
-	ack       group.Ack
-	abandoned context.Context
-	b         *backoff.ExponentialBackOff // made at the first transient failure
+	p           Producer
+	log         *zap.Logger
+	metrics     *Metrics
+	msgs        []kafka.Message
+	ack         group.Ack
+	abandoned   context.Context
+	refusedWait time.Duration
+	b, slow     *backoff.ExponentialBackOff // made at the first transient failure, the first refusal
 }
 
 func (pr *production) attempt() { pr.p.Produce(pr.msgs, pr.done) }
@@ -195,11 +212,22 @@ func (pr *production) done(err error) {
 	switch {
 	case err == nil:
 		pr.ack(nil)
-	case permanent(err):
-		pr.log.Error("producing to Kafka failed for good: the message is given back", zap.Error(err), topicsField(pr.msgs))
-		pr.ack(err)
 	case pr.abandoned.Err() != nil:
 		pr.ack(err)
+	case permanent(err):
+		if pr.slow == nil {
+			pr.slow = backoff.NewExponentialBackOff(backoff.WithInitialInterval(pr.refusedWait),
+				backoff.WithMaxInterval(max(refusedMaxWait, pr.refusedWait)), backoff.WithMaxElapsedTime(0))
+		}
+		wait := pr.slow.NextBackOff()
+		topics := messageTopics(pr.msgs)
+		for _, t := range topics {
+			pr.metrics.refused(t)
+		}
+		pr.log.Error("Kafka refused the message for good: it stays unfinished, holding up its partition, and is tried again later; "+
+			"check the topic's max.message.bytes (read at start: a restart reads it again) and the broker's log",
+			zap.Error(err), zap.Strings("topics", topics), zap.Duration("in", wait))
+		afterOrGone(pr.abandoned, wait, pr.attempt, func() { pr.ack(err) })
 	default:
 		if pr.b == nil {
 			pr.b = backoff.NewExponentialBackOff(backoff.WithInitialInterval(100*time.Millisecond),
@@ -211,12 +239,15 @@ func (pr *production) done(err error) {
 	}
 }
 
-func topicsField(msgs []kafka.Message) zap.Field {
+func topicsField(msgs []kafka.Message) zap.Field { return zap.Strings("topics", messageTopics(msgs)) }
+
+// messageTopics lists the topics of msgs, each once where they come together.
+func messageTopics(msgs []kafka.Message) []string {
 	var ts []string
 	for _, m := range msgs {
 		if len(ts) == 0 || ts[len(ts)-1] != m.Topic {
 			ts = append(ts, m.Topic)
 		}
 	}
-	return zap.Strings("topics", ts)
+	return ts
 }

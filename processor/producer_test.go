@@ -1,6 +1,8 @@
 package processor
 
 import (
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/kafka-ometria/kafka-ometria/group"
 
 	"context"
@@ -118,21 +120,43 @@ func TestProduceUntilDone(t *testing.T) {
 			t.Run("transient", func(t *testing.T) {
 				p := &scriptedProducer{errs: []error{kafka.NotLeaderForPartition, io.ErrUnexpectedEOF}, sync: sync}
 				ack, ch := ackOnce(t)
-				produceUntilDone(context.Background(), p, zap.NewNop(), msgs, ack)
+				produceUntilDone(context.Background(), p, zap.NewNop(), nil, msgs, ack)
 				if err := waitAckWithin(t, ch, 5*time.Second); err != nil || p.callCount() != 3 {
 					t.Fatalf("ack(%v) after %d calls, want nil after 3", err, p.callCount())
 				}
 			})
-			t.Run("permanent", func(t *testing.T) {
-				p := &scriptedProducer{errs: []error{kafka.MessageTooLargeError{}}, sync: sync}
+			t.Run("refused", func(t *testing.T) {
+				// Kafka refuses the message twice for good (too large for the topic): it
+				// is not acked (not finished, not given back, so the partition neither
+				// commits past it nor rebalances over it, and its stall shows), it is
+				// counted, and it is tried again after a wait; the third try passes.
+				p := &scriptedProducer{errs: []error{kafka.MessageTooLargeError{}, kafka.InvalidRecord}, sync: sync}
+				m := NewMetrics(nil)
 				ack, ch := ackOnce(t)
-				produceUntilDone(context.Background(), p, zap.NewNop(), msgs, ack)
-				if err := waitAckWithin(t, ch, time.Second); !errors.As(err, new(kafka.MessageTooLargeError)) {
-					t.Fatalf("ack(%v), want the permanent error", err)
+				pr := &production{p: p, log: zap.NewNop(), metrics: m, msgs: msgs, ack: ack,
+					abandoned: context.Background(), refusedWait: 200 * time.Millisecond}
+				pr.attempt()
+				select {
+				case err := <-ch:
+					t.Fatalf("ack(%v) at once: a refused message must wait, neither finished nor given back", err)
+				case <-time.After(150 * time.Millisecond):
 				}
-				time.Sleep(300 * time.Millisecond)
-				if p.callCount() != 1 {
-					t.Fatalf("%d calls, want 1: a permanent error is not retried", p.callCount())
+				if err := waitAckWithin(t, ch, 5*time.Second); err != nil || p.callCount() != 3 {
+					t.Fatalf("ack(%v) after %d calls, want nil after 3", err, p.callCount())
+				}
+				if got := testutil.ToFloat64(m.produceRefused.WithLabelValues("t")); got != 2 {
+					t.Fatalf("%s{topic=t} = %v, want 2", MetricProduceRefused, got)
+				}
+			})
+			t.Run("refused then abandoned", func(t *testing.T) {
+				p := &scriptedProducer{errs: []error{kafka.MessageSizeTooLarge, kafka.MessageSizeTooLarge}, sync: sync}
+				ctx, abandon := abandonable()
+				ack, ch := ackOnce(t)
+				produceUntilDone(ctx, p, zap.NewNop(), nil, msgs, ack)
+				time.Sleep(100 * time.Millisecond)
+				abandon()
+				if err := waitAckWithin(t, ch, time.Second); !errors.Is(err, kafka.MessageSizeTooLarge) || p.callCount() != 1 {
+					t.Fatalf("ack(%v) after %d calls, want the refusal after 1: given back once the generation is gone", err, p.callCount())
 				}
 			})
 			t.Run("abandoned while waiting", func(t *testing.T) {
@@ -143,7 +167,7 @@ func TestProduceUntilDone(t *testing.T) {
 				p := &scriptedProducer{errs: errs, sync: sync}
 				ctx, abandon := abandonable()
 				ack, ch := ackOnce(t)
-				produceUntilDone(ctx, p, zap.NewNop(), msgs, ack)
+				produceUntilDone(ctx, p, zap.NewNop(), nil, msgs, ack)
 				time.Sleep(500 * time.Millisecond)
 				abandon()
 				if err := waitAckWithin(t, ch, time.Second); !errors.Is(err, kafka.LeaderNotAvailable) {
@@ -160,7 +184,7 @@ func TestProduceUntilDone(t *testing.T) {
 				ctx, abandon := abandonable()
 				abandon()
 				ack, ch := ackOnce(t)
-				produceUntilDone(ctx, p, zap.NewNop(), msgs, ack)
+				produceUntilDone(ctx, p, zap.NewNop(), nil, msgs, ack)
 				if err := waitAckWithin(t, ch, time.Second); !errors.Is(err, kafka.LeaderNotAvailable) || p.callCount() != 1 {
 					t.Fatalf("ack(%v) after %d calls, want the error after 1", err, p.callCount())
 				}

@@ -113,7 +113,7 @@ func (s *PushStage) deadLetter(ctx context.Context, m *kafka.Message, f failure,
 	f.group = s.Group
 	dl, reason := deadLetter(s.DeadLetterTopic, maxMessageSize(s.Producer, s.DeadLetterTopic), m, m.Value, f, s.now())
 	s.Metrics.deadLetteredC.with2(string(s.Stage), reason).Inc()
-	produceUntilDone(ctx, s.Producer, s.Log, []kafka.Message{dl}, ack)
+	produceUntilDone(ctx, s.Producer, s.Log, s.Metrics, []kafka.Message{dl}, ack)
 }
 
 // park moves the record to the retry topic with its next attempt time, or dead-letters it
@@ -150,7 +150,7 @@ func (s *PushStage) park(ctx context.Context, m *kafka.Message, account string, 
 	s.Metrics.parked.WithLabelValues(account, reason).Inc()
 	s.Log.Info("record parked for a later retry", zap.String("account", account), zap.String("reason", reason),
 		zap.Int64("attempt", attempt), zap.String("next_attempt", string(next.Value)))
-	produceUntilDone(ctx, s.Producer, s.Log, []kafka.Message{msg}, ack)
+	produceUntilDone(ctx, s.Producer, s.Log, s.Metrics, []kafka.Message{msg}, ack)
 }
 
 // RetryStage pushes each parked record when it is due, like the push stage. Waiting

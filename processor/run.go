@@ -181,6 +181,7 @@ func Run(ctx context.Context, o Options) error {
 		}
 		metrics.groupHooks(string(st), gc.GroupID, &gc, o.Health)
 		metrics.zero(st, s.topics, names)
+		metrics.zeroRefused(st, cfg.Topics)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
