@@ -40,7 +40,8 @@ type Kafka struct {
 	StartOffset StartOffset `yaml:"start_offset"`
 	// MaxUnfinished bounds the messages read and not finished (handed to a stage, not yet
 	// pushed, dead-lettered or parked), over the whole process: the memory they hold is
-	// bounded by it. A quarter is the map stage's, the rest the push and retry stages'.
+	// bounded by it. A quarter is the map stage's, a quarter the retry stage's, the rest the push
+	// stage's.
 	// Default 20,000.
 	MaxUnfinished int `yaml:"max_unfinished"`
 	// PartitionUnfinished bounds the unfinished messages of one partition, so that one

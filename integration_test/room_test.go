@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/kafka-ometria/kafka-ometria/ometriatest"
 )
 
 // A backlog of records waiting for an account's rate limit holds the push stage's room;
@@ -58,4 +60,40 @@ func (e *env) topicEnd(t *testing.T, topic string) int64 {
 		sum += end
 	}
 	return sum
+}
+
+// Records parked for later (beta's key is refused, its first retry is due in 10 minutes)
+// wait in the retry stage, each holding a place in memory; they must not take the push
+// stage's: acme's records go on being pushed while beta's wait.
+func TestParkedRecordsLeaveThePushStageRoom(t *testing.T) {
+	e := newEnv(t, 0)
+	e.cfg.Kafka.MaxUnfinished, e.cfg.Kafka.PartitionUnfinished = 40, 40
+	e.cfg.Retry.InitialDelay, e.cfg.Retry.MaxDelay, e.cfg.Retry.MaxAttempts = 10*time.Minute, time.Hour, 30
+	e.emu.SetFaults(ometriatest.Faults{Forbidden: []string{"beta"}})
+	e.run(t)
+	event := func(i int) string {
+		return fmt.Sprintf(`{"type":"identify","userId":"u%d","traits":{"listingId":"l%d","email":"u%d@example.com"}}`, i, i, i)
+	}
+	const parked, n = 60, 50
+	var beta []string
+	for i := range parked {
+		beta = append(beta, event(i))
+	}
+	e.produceMsgs(t, routed(beta, func(int) string { return "beta" }))
+	eventually(t, 60*time.Second, fmt.Sprintf("%d records of beta parked (fewer: the records waiting in the retry stage took the push stage's room)", parked), func() bool {
+		return e.topicEnd(t, e.cfg.Topics.Retry) >= parked
+	})
+	var acme []string
+	for i := parked; i < parked+n; i++ {
+		acme = append(acme, event(i))
+	}
+	e.produce(t, acme...)
+	deadline := time.Now().Add(20 * time.Second)
+	for len(e.emu.Records("acme")) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of acme's %d records pushed 20 s after they were produced, while %d of beta's wait on the retry topic: the waiting records took the push stage's room",
+				len(e.emu.Records("acme")), n, parked)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

@@ -156,8 +156,9 @@ func (s *PushStage) park(ctx context.Context, m *kafka.Message, account string, 
 // RetryStage pushes each parked record when it is due, like the push stage. Waiting
 // blocks nothing: Handle returns at once and a timer pushes the record when due, so a
 // record due in a minute is not held back by one due in an hour on the same partition.
-// The partition's bound (group.Config.PartitionUnfinished) and the process's room bound how
-// many records wait in memory; the committed offset stays at the earliest unfinished
+// The partition's bound (group.Config.PartitionUnfinished) and the retry stage's own
+// room (not the push stage's, which waiting records would take from every account) bound
+// how many records wait in memory; the committed offset stays at the earliest unfinished
 // one, so a restart reads the waiting records again. When the generation stops
 // fetching (a rebalance, a shutdown), waiting records are given back at once.
 type RetryStage struct {

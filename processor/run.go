@@ -101,7 +101,8 @@ func Run(ctx context.Context, o Options) error {
 			scfg.Linger, scfg.MaxLinger = cfg.Ometria.Linger, cfg.Ometria.MaxLinger
 		}
 		if scfg.MaxPending == 0 {
-			_, scfg.MaxPending = roomSizes(cfg.Kafka.MaxUnfinished) // the records the push and retry stages may hold
+			rooms := roomSizes(cfg.Kafka.MaxUnfinished) // the records the push and retry stages may hold
+			scfg.MaxPending = rooms[config.StagePush] + rooms[config.StageRetry]
 		}
 		opts := []sink.Option{sink.WithLogger(log.Named("sink")), sink.WithMetrics(metrics.Sink())}
 		if o.HTTPClient != nil {
@@ -134,12 +135,17 @@ func Run(ctx context.Context, o Options) error {
 	}
 
 	// The process's memory: a quarter of kafka.max_unfinished for the map stage, whose
-	// messages finish once their records are written, the rest for the push and retry
-	// stages, whose records wait for their batches and the rate limit. Shared, a backlog
-	// of records waiting for the rate limit took all the room, and the map stage went on
-	// a message at a time, writing and reading back tiny batches.
-	mapN, pushN := roomSizes(cfg.Kafka.MaxUnfinished)
-	mapRoom, pushRoom := group.NewRoom(mapN), group.NewRoom(pushN)
+	// messages finish once their records are written, a quarter for the retry stage, whose
+	// parked records wait in memory until they are due, the rest for the push stage, whose
+	// records wait for their batches and the rate limit. Shared, a backlog of records
+	// waiting for the rate limit took all the room, and the map stage went on a message at
+	// a time, writing and reading back tiny batches; and the records of an account whose
+	// key is refused, parked and waiting for their retry, held up every other account's.
+	rooms := roomSizes(cfg.Kafka.MaxUnfinished)
+	roomOf := map[config.Stage]*group.Room{}
+	for _, st := range config.AllStages() {
+		roomOf[st] = group.NewRoom(rooms[st])
+	}
 
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
@@ -154,10 +160,7 @@ func Run(ctx context.Context, o Options) error {
 		if gc.HeartbeatInterval == 0 && gc.SessionTimeout > 0 {
 			gc.HeartbeatInterval = min(3*time.Second, gc.SessionTimeout/3) // a third, as Kafka advises
 		}
-		gc.Brokers, gc.Dialer, gc.Topics, gc.Room = conn.Brokers, conn.Dialer, s.topics, pushRoom
-		if st == config.StageMap {
-			gc.Room = mapRoom
-		}
+		gc.Brokers, gc.Dialer, gc.Topics, gc.Room = conn.Brokers, conn.Dialer, s.topics, roomOf[st]
 		gc.StartOffsets = map[string]int64{}
 		for _, t := range s.topics {
 			gc.StartOffsets[t] = kafka.FirstOffset
@@ -257,18 +260,15 @@ func stageNames(ss []config.Stage) []string {
 	return out
 }
 
-// roomSizes splits the process's bound on unfinished messages: a quarter (at least one)
-// for the map stage, the rest (at least one) for the push and retry stages.
-func roomSizes(max int) (mapStage, pushStages int) {
-	mapStage = max / 4
-	if mapStage < 1 {
-		mapStage = 1
+// roomSizes splits the process's bound on unfinished messages: a quarter for the map
+// stage, a quarter for the retry stage, the rest for the push stage, each at least one.
+func roomSizes(total int) map[config.Stage]int {
+	quarter := max(total/4, 1)
+	return map[config.Stage]int{
+		config.StageMap:   quarter,
+		config.StageRetry: quarter,
+		config.StagePush:  max(total-2*quarter, 1),
 	}
-	pushStages = max - mapStage
-	if pushStages < 1 {
-		pushStages = 1
-	}
-	return mapStage, pushStages
 }
 
 // resolver is the map stage's Resolve for cfg: the account its routing names for a
