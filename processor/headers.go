@@ -12,7 +12,7 @@ import (
 const (
 	// On records (ometria.records), retries (ometria.retry) and dead letters (ometria.dlq).
 	HeaderAccount         = "ometria-account"          // the account name
-	HeaderRecordType      = "ometria-record-type"      // contact, order, custom_event
+	HeaderRecordType      = "ometria-record-type"      // contact, order, custom_event, product
 	HeaderRecordID        = "ometria-record-id"        // the record's id
 	HeaderSourceTopic     = "ometria-source-topic"     // where the event was read
 	HeaderSourcePartition = "ometria-source-partition" //
