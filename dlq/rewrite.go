@@ -7,6 +7,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/kafka-ometria/kafka-ometria/config"
 	"github.com/kafka-ometria/kafka-ometria/processor"
 )
 
@@ -29,7 +30,7 @@ func (t *Targets) Target(e *Entry) string {
 		return t.To
 	}
 	switch {
-	case e.Stage == "map":
+	case e.Stage == string(config.StageMap):
 		return t.Replay
 	case e.isRecord():
 		return t.Records
@@ -42,7 +43,7 @@ func (t *Targets) String() string {
 	if t.To != "" {
 		return "all->" + t.To
 	}
-	return "map->" + t.Replay + " push,retry->" + t.Records
+	return string(config.StageMap) + "->" + t.Replay + " " + string(config.StagePush) + "," + string(config.StageRetry) + "->" + t.Records
 }
 
 // kept are kafka-ometria's headers a replayed message keeps: where the event was read

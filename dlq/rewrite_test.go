@@ -79,6 +79,9 @@ func TestTargets(t *testing.T) {
 			t.Errorf("stage %q: %q, want %q", c.stage, got, c.want)
 		}
 	}
+	if got := ts.String(); got != "map->rp push,retry->rc" { // part of the replay id: it must not change
+		t.Errorf("targets %q", got)
+	}
 	ts.To = "x"
 	if ts.Target(NewEntry(kafka.Message{})) != "x" || ts.String() != "all->x" {
 		t.Error("--to")
