@@ -155,8 +155,8 @@ func checkReplayed(t *testing.T, m kafka.Message, orig *Entry, id string) {
 	}
 	if count != 1 || hdr(m, processor.HeaderReplayCount) != strconv.FormatInt(orig.ReplayCount+1, 10) ||
 		hdr(m, processor.HeaderReplayID) != id || hdr(m, processor.HeaderReplayedAt) == "" ||
-		hdr(m, processor.HeaderSourceTopic) != orig.SourceTopic {
-		t.Errorf("replay headers %v of %v", m.Headers, orig.Headers)
+		hdr(m, processor.HeaderSourceTopic) != orig.SourceTopic || hdr(m, processor.HeaderSourceTimestamp) != hdr(orig.Message, processor.HeaderSourceTimestamp) {
+		t.Errorf("replay headers %s of %s", headerList(m.Headers), headerList(orig.Headers))
 	}
 }
 
