@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -131,6 +132,40 @@ func TestReplaySendsExactlyTheMatching(t *testing.T) {
 		if orig.Stage != "push" || string(m.Key) != orig.Account || hdr(m, processor.HeaderRecordType) != orig.RecordType ||
 			hdr(m, processor.HeaderRecordID) != orig.RecordID || hdr(m, processor.HeaderAccount) != orig.Account {
 			t.Errorf("replayed record %s key %q headers %v, of %v", m.Value, m.Key, m.Headers, orig.Headers)
+		}
+	}
+
+	// Both replays are recorded with their filters, where stats lists them.
+	ctx := context.Background()
+	dt, err := OpenTopic(ctx, e.k.conn, e.dlq, "topics.dead_letter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, err := OpenTopic(ctx, e.k.conn, e.replays, "topics.replays")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := CountTopic(ctx, dt, rt, &Filter{}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	filters := map[string]int64{}
+	for _, r := range st.Replays {
+		if r.Source != e.dlq || r.Status != RunDone || r.User != "ann" {
+			t.Errorf("a replay's record: %+v", r)
+		}
+		filters[r.Filter] = r.Counts.Sent
+	}
+	if want := map[string]int64{"--reason missing_email": int64(len(want)), "--stage push": 12}; !maps.Equal(filters, want) {
+		t.Errorf("replays recorded (filter: sent) %v, want %v", filters, want)
+	}
+	var table strings.Builder
+	if err := WriteStats(&table, st); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{e.dlq + " --reason missing_email\n", e.dlq + " --stage push\n"} {
+		if !strings.Contains(table.String(), f) {
+			t.Errorf("stats lists no replay of %q:\n%s", f, table.String())
 		}
 	}
 }
