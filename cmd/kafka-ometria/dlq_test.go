@@ -205,12 +205,17 @@ func TestDLQBadInput(t *testing.T) {
 	}
 }
 
-// TestDLQNoKafka: a broker that does not answer is an error naming the brokers, at once.
+// TestDLQNoKafka: a broker that does not answer is an error naming the setting and the
+// brokers, at once.
 func TestDLQNoKafka(t *testing.T) {
 	cfg := writeFile(t, "c.yaml", "kafka: {brokers: [\"127.0.0.1:1\"]}\ntopics: {events: [e]}\naccounts: {acme: {api_key_env: K}}\n")
-	for _, cmd := range []string{"stats", "inspect", "export", "replay"} {
-		r := runCmd(t, "", "dlq", cmd, "--config", cfg)
-		if r.code != 1 || !strings.Contains(r.stderr, "reading the topics from Kafka (127.0.0.1:1)") {
+	for _, cmd := range []string{"stats", "inspect", "export", "replay", "import"} {
+		args := []string{"dlq", cmd, "--config", cfg}
+		if cmd == "import" { // a file: the targets are read from Kafka
+			args = append(args, writeFile(t, "e.jsonl", `{"topic":"ometria.dlq","partition":0,"offset":0,"value":"{}","headers":[]}`+"\n"))
+		}
+		r := runCmd(t, "", args...)
+		if r.code != 1 || !strings.Contains(r.stderr, "kafka.brokers") || !strings.Contains(r.stderr, "reading the topics from Kafka (127.0.0.1:1)") {
 			t.Errorf("dlq %s: exit %d\n%s", cmd, r.code, r.stderr)
 		}
 	}
