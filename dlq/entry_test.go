@@ -56,7 +56,7 @@ func TestFlagsErrorsNameTheFlag(t *testing.T) {
 		flags Flags
 		want  string
 	}{
-		{Flags{Stages: []string{"mapp"}}, `--stage "mapp"`},
+		{Flags{Stages: []string{"mapp"}}, `--stage "mapp": not map, push, retry or none`},
 		{Flags{Since: "yesterday"}, `--since "yesterday"`},
 		{Flags{Until: "2026-13-01"}, `--until "2026-13-01"`},
 		{Flags{Since: "2026-01-02", Until: "2026-01-01"}, "is not before --until"},

@@ -26,10 +26,8 @@ func (fl Flags) Filter() (Filter, error) {
 		SourceTopics: clean(fl.SourceTopics), Stages: clean(fl.Stages)}
 	var errs []error
 	for _, s := range f.Stages {
-		switch s {
-		case string(config.StageMap), string(config.StagePush), string(config.StageRetry), StageNone:
-		default:
-			errs = append(errs, fmt.Errorf("--stage %q: not map, push, retry or %s (entries without kafka-ometria's headers)", s, StageNone))
+		if s != StageNone && !slices.Contains(config.AllStages(), config.Stage(s)) {
+			errs = append(errs, fmt.Errorf("--stage %q: not %s or %s (entries without kafka-ometria's headers)", s, stageNames(), StageNone))
 		}
 	}
 	var err error
@@ -66,6 +64,15 @@ func (fl Flags) Filter() (Filter, error) {
 	slices.SortFunc(f.Headers, func(a, b HeaderMatch) int { return strings.Compare(a.Name+"="+a.Value, b.Name+"="+b.Value) })
 	f.Headers = slices.Compact(f.Headers)
 	return f, errors.Join(errs...)
+}
+
+// stageNames lists the stages, "map, push, retry".
+func stageNames() string {
+	var names []string
+	for _, s := range config.AllStages() {
+		names = append(names, string(s))
+	}
+	return strings.Join(names, ", ")
 }
 
 // clean splits comma-separated values, trims them, drops empty ones and duplicates, and sorts.

@@ -90,7 +90,8 @@ func (s spec) message(i int) kafka.Message {
 	m.Time = s.failed.Add(time.Hour) // the failure time is the header's
 	if s.source != "" {
 		m.Headers = append(m.Headers, h(processor.HeaderSourceTopic, s.source),
-			h(processor.HeaderSourcePartition, "0"), h(processor.HeaderSourceOffset, strconv.Itoa(100+i)))
+			h(processor.HeaderSourcePartition, "0"), h(processor.HeaderSourceOffset, strconv.Itoa(100+i)),
+			h(processor.HeaderSourceTimestamp, s.failed.Add(-time.Hour).Format(timeLayout)))
 	}
 	if s.recordType != "" {
 		m.Headers = append(m.Headers, h(processor.HeaderRecordType, s.recordType), h(processor.HeaderRecordID, fmt.Sprintf("r%d", i)))

@@ -36,6 +36,8 @@ type ReplayOptions struct {
 	// acknowledged and before anything else, when it returns true (given the messages
 	// this run sent so far).
 	crash func(sent int64) bool
+	// writer, in tests, wraps the writer the replay writes its messages with.
+	writer func(messageWriter) messageWriter
 }
 
 // Progress shows how many entries were examined.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -133,6 +134,40 @@ func TestReplaySendsExactlyTheMatching(t *testing.T) {
 			t.Errorf("replayed record %s key %q headers %v, of %v", m.Value, m.Key, m.Headers, orig.Headers)
 		}
 	}
+
+	// Both replays are recorded with their filters, where stats lists them.
+	ctx := context.Background()
+	dt, err := OpenTopic(ctx, e.k.conn, e.dlq, "topics.dead_letter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, err := OpenTopic(ctx, e.k.conn, e.replays, "topics.replays")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := CountTopic(ctx, dt, rt, &Filter{}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	filters := map[string]int64{}
+	for _, r := range st.Replays {
+		if r.Source != e.dlq || r.Status != RunDone || r.User != "ann" {
+			t.Errorf("a replay's record: %+v", r)
+		}
+		filters[r.Filter] = r.Counts.Sent
+	}
+	if want := map[string]int64{"--reason missing_email": int64(len(want)), "--stage push": 12}; !maps.Equal(filters, want) {
+		t.Errorf("replays recorded (filter: sent) %v, want %v", filters, want)
+	}
+	var table strings.Builder
+	if err := WriteStats(&table, st); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{e.dlq + " --reason missing_email\n", e.dlq + " --stage push\n"} {
+		if !strings.Contains(table.String(), f) {
+			t.Errorf("stats lists no replay of %q:\n%s", f, table.String())
+		}
+	}
 }
 
 // checkReplayed checks a replayed message against the entry it replays.
@@ -155,8 +190,8 @@ func checkReplayed(t *testing.T, m kafka.Message, orig *Entry, id string) {
 	}
 	if count != 1 || hdr(m, processor.HeaderReplayCount) != strconv.FormatInt(orig.ReplayCount+1, 10) ||
 		hdr(m, processor.HeaderReplayID) != id || hdr(m, processor.HeaderReplayedAt) == "" ||
-		hdr(m, processor.HeaderSourceTopic) != orig.SourceTopic {
-		t.Errorf("replay headers %v of %v", m.Headers, orig.Headers)
+		hdr(m, processor.HeaderSourceTopic) != orig.SourceTopic || hdr(m, processor.HeaderSourceTimestamp) != hdr(orig.Message, processor.HeaderSourceTimestamp) {
+		t.Errorf("replay headers %s of %s", headerList(m.Headers), headerList(orig.Headers))
 	}
 }
 
@@ -229,26 +264,59 @@ func TestReplayCrashResumesWithoutDuplicates(t *testing.T) {
 	}
 }
 
-// TestReplayRate: no second holds more than --rate messages (by their timestamps).
+// timedWriter records, for each message written, when it was handed to the writer and
+// when its write returned, acknowledged; it holds each acknowledgement back by delay, as a
+// distant broker would. The broker appended each message between the two.
+type timedWriter struct {
+	messageWriter
+	delay         time.Duration
+	handed, acked []time.Time
+}
+
+func (w *timedWriter) WriteMessages(ctx context.Context, msgs ...kafka.Message) error {
+	start := time.Now()
+	err := w.messageWriter.WriteMessages(ctx, msgs...)
+	time.Sleep(w.delay)
+	end := time.Now()
+	if err == nil {
+		for range msgs {
+			w.handed, w.acked = append(w.handed, start), append(w.acked, end)
+		}
+	}
+	return err
+}
+
+// TestReplayRate: no second holds more than --rate messages as the broker receives them.
+// The broker appends message i after it is handed over, and message i-100 before its write
+// is acknowledged: when every message i is handed over a second or more after message
+// i-100 was acknowledged, the broker's times of any 101 messages span a second or more.
 func TestReplayRate(t *testing.T) {
 	e := newReplayEnv(t)
 	e.mapLetters(t, 250)
 	o := e.opts(Flags{})
 	o.Rate = 100
+	tw := &timedWriter{delay: 30 * time.Millisecond}
+	o.writer = func(w messageWriter) messageWriter { tw.messageWriter = w; return tw }
 	start := time.Now()
 	e.run(t, o)
 	took := time.Since(start)
+	if len(tw.handed) != 250 || len(e.k.readAll(t, e.replay)) != 250 {
+		t.Fatalf("%d written, %d on the topic", len(tw.handed), len(e.k.readAll(t, e.replay)))
+	}
+	for i := 100; i < len(tw.handed); i++ {
+		if d := tw.handed[i].Sub(tw.acked[i-100]); d < time.Second {
+			t.Fatalf("message %d was handed over %v after message %d was acknowledged: the broker may have had 101 in a second", i, d, i-100)
+		}
+	}
+	// The messages' own timestamps (when each was let go) keep the rate too.
 	var ts []time.Time
 	for _, m := range e.k.readAll(t, e.replay) {
 		ts = append(ts, m.Time)
 	}
 	slices.SortFunc(ts, func(a, b time.Time) int { return a.Compare(b) })
-	if len(ts) != 250 {
-		t.Fatalf("%d sent", len(ts))
-	}
 	for i := 100; i < len(ts); i++ {
 		if d := ts[i].Sub(ts[i-100]); d < time.Second {
-			t.Fatalf("messages %d to %d within %v: more than 100 in a second", i-100, i, d)
+			t.Fatalf("timestamps %d to %d within %v: more than 100 in a second", i-100, i, d)
 		}
 	}
 	if took < 2*time.Second || took > 6*time.Second {

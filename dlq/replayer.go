@@ -26,7 +26,7 @@ type replayer struct {
 	prog    Progress
 
 	store   *store            // nil in a dry run
-	w       *kafka.Writer     // nil in a dry run
+	w       messageWriter     // nil in a dry run
 	targets map[string]string // target topic -> its setting, for errors
 	record  *Run              // this run's record
 
@@ -47,6 +47,13 @@ type replayer struct {
 	broken     bool // a write failed: the bookmark saved last is the one to resume from
 	completed  bool // every entry was examined
 	started    bool // set up: from now on the run has a summary
+}
+
+// messageWriter is what a replay writes its messages with, a *kafka.Writer: a write
+// returns once every message of it is acknowledged.
+type messageWriter interface {
+	WriteMessages(ctx context.Context, msgs ...kafka.Message) error
+	Close() error
 }
 
 type queued struct {
@@ -202,13 +209,21 @@ func (r *replayer) maybeSave(ctx context.Context) error {
 }
 
 // turn waits until the rate lets the next message go and returns its time (a dry run
-// does not wait).
+// does not wait). When that depends on a message still in the batch, the batch is
+// written first, for its acknowledgement.
 func (r *replayer) turn(ctx context.Context) (time.Time, error) {
 	now := r.o.Now()
 	if r.o.DryRun {
 		return now, nil
 	}
-	at := r.limiter.next(now)
+	at, ok := r.limiter.next(now)
+	if !ok {
+		if err := r.flush(ctx); err != nil {
+			return now, err
+		}
+		now = r.o.Now()
+		at, _ = r.limiter.next(now) // every message is acknowledged now
+	}
 	if wait := at.Sub(now); wait > 0 {
 		if wait >= 10*time.Millisecond { // not holding the batch back while waiting
 			if err := r.flush(ctx); err != nil {
@@ -219,7 +234,7 @@ func (r *replayer) turn(ctx context.Context) (time.Time, error) {
 			return at, err
 		}
 	}
-	r.limiter.take(at)
+	r.limiter.take()
 	return at, nil
 }
 

@@ -51,6 +51,7 @@ func (r *replayer) flush(ctx context.Context) error {
 			break
 		}
 	}
+	r.limiter.ack(len(r.batch), r.o.Now())
 	c := &r.counts
 	for _, q := range r.batch {
 		c.Sent++

@@ -7,6 +7,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/kafka-ometria/kafka-ometria/config"
 	"github.com/kafka-ometria/kafka-ometria/processor"
 )
 
@@ -29,7 +30,7 @@ func (t *Targets) Target(e *Entry) string {
 		return t.To
 	}
 	switch {
-	case e.Stage == "map":
+	case e.Stage == string(config.StageMap):
 		return t.Replay
 	case e.isRecord():
 		return t.Records
@@ -42,19 +43,23 @@ func (t *Targets) String() string {
 	if t.To != "" {
 		return "all->" + t.To
 	}
-	return "map->" + t.Replay + " push,retry->" + t.Records
+	return string(config.StageMap) + "->" + t.Replay + " " + string(config.StagePush) + "," + string(config.StageRetry) + "->" + t.Records
 }
 
-// kept are kafka-ometria's headers a replayed message keeps: where the event was read
-// (so that a second failure still points at the original event).
+// kept are kafka-ometria's headers a replayed message keeps: where the event was read and
+// its timestamp, so that a second failure still points at the original event and says
+// when it was written (a dead letter of a message with source headers keeps them, in
+// every stage). The replayed message's own Kafka timestamp is the replay's: an original's
+// older than the target's retention.ms could be deleted before it is read, and a broker
+// may refuse it (message.timestamp.before.max.ms).
 var kept = []string{processor.HeaderSourceTopic, processor.HeaderSourcePartition, processor.HeaderSourceOffset,
-	processor.HeaderBatchIndex}
+	processor.HeaderSourceTimestamp, processor.HeaderBatchIndex}
 
 // keptOfRecords are those a replayed record keeps besides: the push stage needs them.
 var keptOfRecords = []string{processor.HeaderAccount, processor.HeaderRecordType, processor.HeaderRecordID}
 
-// ReplayMessage is the message that replays e to topic: e's value and key, the user's
-// headers, the source headers, and the replay headers (count, time, replay id, and e's
+// ReplayMessage is the message that replays e to topic, with timestamp at: e's value and
+// key, the user's headers, the source headers (kept), and the replay headers (count, time, replay id, and e's
 // coordinates), replacing kafka-ometria's failure and earlier replay headers. A record
 // (push or retry letter) keeps its account, type and id headers and is keyed by its
 // account; any other entry carries its account, when it has one, in the routing header.

@@ -24,7 +24,7 @@ func TestReplayMessage(t *testing.T) {
 		Headers: []kafka.Header{
 			h("x-trace", "t1"), h("ometria-account", "acme"), // the user's headers (the routing header among them)
 			h(processor.HeaderSourceTopic, "ev"), h(processor.HeaderSourcePartition, "3"), h(processor.HeaderSourceOffset, "99"),
-			h(processor.HeaderBatchIndex, "2"),
+			h(processor.HeaderSourceTimestamp, "2026-05-01T00:00:00.123Z"), h(processor.HeaderBatchIndex, "2"),
 			h(processor.HeaderReason, "missing_email"), h(processor.HeaderMessage, "m"), h(processor.HeaderStage, "map"),
 			h(processor.HeaderAttempt, "1"), h(processor.HeaderFirstFailed, "x"), h(processor.HeaderLastFailed, "y"),
 			h(processor.HeaderTruncated, "false"), h("ometria-original-reason", "r"), h("ometria-some-future-header", "z"),
@@ -33,7 +33,8 @@ func TestReplayMessage(t *testing.T) {
 		}}
 	e := NewEntry(letter)
 	m := ReplayMessage(e, "ometria.replay", "ometria-account", "id1", at)
-	want := "x-trace=t1;ometria-source-topic=ev;ometria-source-partition=3;ometria-source-offset=99;ometria-batch-index=2;" +
+	want := "x-trace=t1;ometria-source-topic=ev;ometria-source-partition=3;ometria-source-offset=99;" +
+		"ometria-source-timestamp=2026-05-01T00:00:00.123Z;ometria-batch-index=2;" +
 		"ometria-account=beta;ometria-replay-count=2;ometria-replayed-at=2026-05-06T07:08:09.010Z;ometria-replay-id=id1;" +
 		"ometria-replay-of=ometria.dlq/1/42;"
 	if got := headerList(m.Headers); got != want {
@@ -78,6 +79,9 @@ func TestTargets(t *testing.T) {
 		if got := ts.Target(e); got != c.want {
 			t.Errorf("stage %q: %q, want %q", c.stage, got, c.want)
 		}
+	}
+	if got := ts.String(); got != "map->rp push,retry->rc" { // part of the replay id: it must not change
+		t.Errorf("targets %q", got)
 	}
 	ts.To = "x"
 	if ts.Target(NewEntry(kafka.Message{})) != "x" || ts.String() != "all->x" {

@@ -76,6 +76,9 @@ func (r *replayer) setup(ctx context.Context) error {
 	r.store = newStore(o.Conn, o.Replays)
 	r.w = &kafka.Writer{Addr: kafka.TCP(o.Conn.Brokers...), Balancer: &kafka.Hash{}, RequiredAcks: kafka.RequireAll,
 		BatchSize: 2 * batchSize, BatchTimeout: 2 * time.Millisecond, MaxAttempts: 1, Transport: transport(o.Conn)}
+	if o.writer != nil {
+		r.w = o.writer(r.w)
+	}
 	if r.bm == nil {
 		if err := r.saveBookmark(ctx, false); err != nil {
 			return err

@@ -58,6 +58,18 @@ func client(conn *processor.Connection) (*kafka.Client, func()) {
 	return &kafka.Client{Addr: kafka.TCP(conn.Brokers...), Transport: tr, Timeout: 10 * time.Second}, done
 }
 
+// brokersNamed names the setting kafka.brokers in err, an error reaching Kafka, unless
+// it names the setting to check already (processor's hints name kafka.tls, kafka.sasl
+// or kafka.brokers).
+func brokersNamed(err error) error {
+	for _, setting := range []string{"kafka.brokers", "kafka.tls", "kafka.sasl"} {
+		if strings.Contains(err.Error(), setting) {
+			return err
+		}
+	}
+	return fmt.Errorf("kafka.brokers: %w", err)
+}
+
 // OpenTopic reads the partitions of topic name and their offsets. setting names the
 // configuration key of the topic: errors name it.
 func OpenTopic(ctx context.Context, conn *processor.Connection, name, setting string) (*Topic, error) {
@@ -70,9 +82,9 @@ func OpenTopic(ctx context.Context, conn *processor.Connection, name, setting st
 		// Kafka cannot be read: processor.EnsureTopics says so as `run` does, naming the
 		// brokers and the setting to check when the connection's credentials are refused.
 		if _, herr := processor.EnsureTopics(ctx, conn, []string{name}, false, 1); herr != nil && !strings.Contains(herr.Error(), "do not exist") {
-			return nil, herr
+			return nil, brokersNamed(herr)
 		}
-		return nil, fmt.Errorf("reading topic %s (%s) from Kafka (%s): %w", name, setting, strings.Join(conn.Brokers, ","), err)
+		return nil, brokersNamed(fmt.Errorf("reading topic %s (%s) from Kafka (%s): %w", name, setting, strings.Join(conn.Brokers, ","), err))
 	}
 	t := &Topic{Name: name, Setting: setting, conn: conn}
 	var req []kafka.OffsetRequest

@@ -100,13 +100,19 @@ func (s *dlqSetup) deadLetterTopic(ctx context.Context) (*dlq.Topic, error) {
 	return t, nil
 }
 
-// noMatch says on stderr that the filter selects nothing.
+// noMatch says on stderr that the filter selects nothing of the dead-letter topic.
 func (s *dlqSetup) noMatch(w io.Writer, read int) {
-	what := "no entry of " + s.cfg.Topics.DeadLetter
+	s.noMatchIn(w, s.cfg.Topics.DeadLetter, int64(read), "")
+}
+
+// noMatchIn says on stderr that the filter selects nothing of source (a topic, or
+// file:PATH), with then after.
+func (s *dlqSetup) noMatchIn(w io.Writer, source string, read int64, then string) {
+	what := "no entry of " + source
 	if f := s.filter.String(); f != "" {
 		what += " matches " + f
 	}
-	fmt.Fprintf(w, "kafka-ometria: %s (%d entries read)\n", what, read)
+	fmt.Fprintf(w, "kafka-ometria: %s (%d entries read)%s\n", what, read, then)
 }
 
 func newDLQStatsCmd(o *dlqFlags) *cobra.Command {

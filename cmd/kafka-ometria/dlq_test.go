@@ -54,7 +54,7 @@ accounts:
 }
 
 func TestDLQCommands(t *testing.T) {
-	cfg, _ := dlqTopic(t)
+	cfg, brokers := dlqTopic(t)
 
 	r := runCmd(t, "", "dlq", "stats", "--config", cfg)
 	if r.code != 0 || !strings.Contains(r.stdout, "ometria.dlq: 4 entries") || !strings.Contains(r.stdout, "missing_email") ||
@@ -91,6 +91,44 @@ func TestDLQCommands(t *testing.T) {
 		t.Fatalf("export matching nothing: %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 
+	// A filter that matches nothing says so, on every command; a replay of nothing sends
+	// nothing (the replay topic stays empty until the import below).
+	const noMatch = "no entry of ometria.dlq matches --reason nope (4 entries read)"
+	r = runCmd(t, "", "dlq", "stats", "--config", cfg, "--reason", "nope")
+	if r.code != 0 || !strings.Contains(r.stderr, noMatch) || !strings.Contains(r.stdout, "ometria.dlq: 0 entries") {
+		t.Fatalf("stats matching nothing: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = runCmd(t, "", "dlq", "stats", "--config", cfg, "--reason", "nope", "--json")
+	if err := json.Unmarshal([]byte(r.stdout), &st); r.code != 0 || err != nil || st.Entries != 0 || !strings.Contains(r.stderr, noMatch) {
+		t.Fatalf("stats --json matching nothing: %d %v\n%s%s", r.code, err, r.stdout, r.stderr)
+	}
+	for _, args := range [][]string{{}, {"--json"}} {
+		r = runCmd(t, "", append([]string{"dlq", "inspect", "--config", cfg, "--reason", "nope"}, args...)...)
+		if r.code != 0 || r.stdout != "" || !strings.Contains(r.stderr, noMatch) {
+			t.Fatalf("inspect %v matching nothing: %d\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	for _, args := range [][]string{{"--dry-run"}, {}} {
+		r = runCmd(t, "", append([]string{"dlq", "replay", "--config", cfg, "--reason", "nope", "--json"}, args...)...)
+		var sum struct {
+			DryRun bool `json:"dry_run"`
+			Counts struct {
+				Examined, Matched, Sent int
+			} `json:"counts"`
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &sum); r.code != 0 || err != nil || !strings.Contains(r.stderr, noMatch+": nothing to replay") ||
+			sum.Counts.Examined != 4 || sum.Counts.Matched != 0 || sum.Counts.Sent != 0 || sum.DryRun != (len(args) == 1) {
+			t.Fatalf("replay %v matching nothing: %d %v\n%s%s", args, r.code, err, r.stdout, r.stderr)
+		}
+	}
+	r = runCmd(t, "", "dlq", "replay", "--config", cfg, "--reason", "nope", "--restart") // as a table, not from the bookmark
+	if r.code != 0 || !strings.Contains(r.stderr, noMatch+": nothing to replay") || !strings.Contains(r.stdout, "matching the filter") {
+		t.Fatalf("replay matching nothing (again): %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if n := countMessages(t, brokers, "ometria.replay") + countMessages(t, brokers, "ometria.records"); n != 0 {
+		t.Fatalf("a replay matching nothing wrote %d messages", n)
+	}
+
 	r = runCmd(t, "", "dlq", "replay", "--config", cfg, "--dry-run")
 	if r.code != 0 || !strings.Contains(r.stdout, "dry run: nothing was written") || !strings.Contains(r.stdout, "would send") ||
 		!strings.Contains(r.stdout, "to ometria.replay") || !strings.Contains(r.stdout, "no kafka-ometria headers, no --to") {
@@ -111,9 +149,30 @@ func TestDLQCommands(t *testing.T) {
 		t.Fatalf("replay --stage push: %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	r = runCmd(t, "", "dlq", "stats", "--config", cfg)
-	if r.code != 0 || !strings.Contains(r.stdout, "replays (2)") || !strings.Contains(r.stdout, "file:"+out) {
+	// Every replay is listed, with its filter: the two that matched nothing too.
+	if r.code != 0 || !strings.Contains(r.stdout, "replays (4)") || !strings.Contains(r.stdout, "file:"+out+" (every entry)") ||
+		!strings.Contains(r.stdout, "ometria.dlq --stage push\n") || strings.Count(r.stdout, "ometria.dlq --reason nope\n") != 2 {
 		t.Fatalf("stats after replays: %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
+}
+
+// countMessages counts the messages of topic, by its partitions' offsets.
+func countMessages(t *testing.T, brokers []string, topic string) int {
+	t.Helper()
+	c := &kafka.Client{Addr: kafka.TCP(brokers...), Transport: &kafka.Transport{}}
+	req := map[string][]kafka.OffsetRequest{topic: {kafka.FirstOffsetOf(0), kafka.LastOffsetOf(0), kafka.FirstOffsetOf(1), kafka.LastOffsetOf(1)}}
+	resp, err := c.ListOffsets(context.Background(), &kafka.ListOffsetsRequest{Topics: req})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, p := range resp.Topics[topic] {
+		if p.Error != nil {
+			t.Fatal(p.Error)
+		}
+		n += int(p.LastOffset - p.FirstOffset)
+	}
+	return n
 }
 
 // TestDLQBadInput: usage errors name the flag (exit 2), a wrong config names the
@@ -146,12 +205,17 @@ func TestDLQBadInput(t *testing.T) {
 	}
 }
 
-// TestDLQNoKafka: a broker that does not answer is an error naming the brokers, at once.
+// TestDLQNoKafka: a broker that does not answer is an error naming the setting and the
+// brokers, at once.
 func TestDLQNoKafka(t *testing.T) {
 	cfg := writeFile(t, "c.yaml", "kafka: {brokers: [\"127.0.0.1:1\"]}\ntopics: {events: [e]}\naccounts: {acme: {api_key_env: K}}\n")
-	for _, cmd := range []string{"stats", "inspect", "export", "replay"} {
-		r := runCmd(t, "", "dlq", cmd, "--config", cfg)
-		if r.code != 1 || !strings.Contains(r.stderr, "reading the topics from Kafka (127.0.0.1:1)") {
+	for _, cmd := range []string{"stats", "inspect", "export", "replay", "import"} {
+		args := []string{"dlq", cmd, "--config", cfg}
+		if cmd == "import" { // a file: the targets are read from Kafka
+			args = append(args, writeFile(t, "e.jsonl", `{"topic":"ometria.dlq","partition":0,"offset":0,"value":"{}","headers":[]}`+"\n"))
+		}
+		r := runCmd(t, "", args...)
+		if r.code != 1 || !strings.Contains(r.stderr, "kafka.brokers") || !strings.Contains(r.stderr, "reading the topics from Kafka (127.0.0.1:1)") {
 			t.Errorf("dlq %s: exit %d\n%s", cmd, r.code, r.stderr)
 		}
 	}

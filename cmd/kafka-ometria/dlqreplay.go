@@ -58,7 +58,7 @@ headers is replayed only with --to.`,
 			sum, err := dlq.Replay(cmd.Context(), opts)
 			if sum != nil {
 				if sum.Counts.Matched == 0 && sum.Counts.Before == 0 {
-					fmt.Fprintln(stderr, "kafka-ometria: no entry matches the filter: nothing to replay")
+					s.noMatchIn(stderr, sum.Source, sum.Counts.Examined, ": nothing to replay")
 				}
 				if asJSN {
 					if jerr := writeJSON(cmd.OutOrStdout(), sum); jerr != nil && err == nil {
