@@ -190,7 +190,29 @@ func (s *MapStage) record(m *kafka.Message, in *input, o *mapper.Outcome) kafka.
 		buf = strconv.AppendInt(buf, int64(o.Index), 10)
 		add(HeaderBatchIndex, start)
 	}
+	if len(m.Headers) > 0 {
+		hs = carried(m, hs)
+	}
 	return kafka.Message{Topic: s.RecordsTopic, Key: key, Value: r.JSON, Headers: hs}
+}
+
+// carried returns hs, a record's headers, with those that m, a dead letter replayed to
+// the map stage, carries over from its first failure: the original event's source
+// headers in place of the replay topic's coordinates, and the replay's own headers. So a
+// record of a replayed event whose push fails too is dead-lettered naming the original
+// event, and its replays go on counting towards dlq.max_replays.
+func carried(m *kafka.Message, hs []kafka.Header) []kafka.Header {
+	if _, ok := headerBytes(m, HeaderSourceTopic); !ok {
+		return hs
+	}
+	var keep []kafka.Header
+	for _, key := range []string{HeaderSourceTopic, HeaderSourcePartition, HeaderSourceOffset, HeaderSourceTimestamp,
+		HeaderReplayCount, HeaderReplayedAt, HeaderReplayID, HeaderReplayOf} {
+		if v, ok := headerBytes(m, key); ok {
+			keep = append(keep, kafka.Header{Key: key, Value: v})
+		}
+	}
+	return withHeaders(hs, keep...)
 }
 
 // deadLetter carries the event unchanged: the whole message, or its element of a batch
