@@ -3,6 +3,7 @@ package processor
 import (
 	"context"
 	"fmt"
+	"math"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/kafka-ometria/kafka-ometria/config"
 	"github.com/kafka-ometria/kafka-ometria/group"
+	"github.com/kafka-ometria/kafka-ometria/ometriatest"
 	"github.com/kafka-ometria/kafka-ometria/sink"
 )
 
@@ -209,5 +211,94 @@ func TestPushStageThroughTheEngineFreesWhatTheSinkGivesBack(t *testing.T) {
 				t.Fatal("the drain did not time out: the test proves nothing of abandoned records")
 			}
 		})
+	}
+}
+
+// TestRetryStageThroughTheEngineDoesNotBlockAnotherAccount (issue 11, defect 4): two
+// accounts share the retry topic's one partition. The retry stage runs as production
+// runs it (processor.Run with stages [retry]); the first record, of acme, is due in ten
+// minutes; the next, of beta, in 2 s. beta's record reaches Ometria (the emulator) at its
+// due time plus the sink's cold start (one second for an account quiet for a second),
+// not behind acme's. ometria.linger is cut to 10ms: a lone record otherwise waits its
+// linger (1 s by default) for more of its kind before the cold start, which is the
+// sink's batching, not what this test is about.
+func TestRetryStageThroughTheEngineDoesNotBlockAnotherAccount(t *testing.T) {
+	t.Parallel()
+	brokers := engineCluster(t, config.DefaultRecordsTopic, config.DefaultRetryTopic, config.DefaultDeadLetterTopic)
+	emu := ometriatest.NewServer(ometriatest.Config{},
+		ometriatest.Account{Name: "acme", Key: "key-acme", RateLimit: math.Inf(1)},
+		ometriatest.Account{Name: "beta", Key: "key-beta", RateLimit: math.Inf(1)})
+	t.Cleanup(emu.Close)
+	cfg, err := config.Parse(fmt.Appendf(nil, `
+kafka: {brokers: [%q]}
+stages: [retry]
+ometria: {base_url: %q, linger: 10ms, max_linger: 10ms}
+accounts:
+  acme: {api_key_env: KEY_ACME}
+  beta: {api_key_env: KEY_BETA}
+`, brokers[0], emu.URL()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewPedanticRegistry()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Options{Config: cfg, Registry: reg, Keys: func(a string) (string, error) { return "key-" + a, nil },
+			Group: group.Config{CommitInterval: 100 * time.Millisecond, DrainTimeout: time.Second, HeartbeatInterval: 100 * time.Millisecond,
+				SessionTimeout: 10 * time.Second, RebalanceTimeout: 10 * time.Second, JoinGroupBackoff: 100 * time.Millisecond}})
+	}()
+	parked := func(account, id string, due time.Time) kafka.Message {
+		return kafka.Message{Key: []byte(account), Value: fmt.Appendf(nil, `{"@type":"contact","id":%q,"email":"a@example.com"}`, id),
+			Headers: []kafka.Header{h(HeaderRecordType, "contact"), h(HeaderRecordID, id), h(HeaderAttempt, "1"),
+				h(HeaderNextAttempt, formatTime(due))}}
+	}
+	// acme's record first, at offset 0, and handed to the retry stage before beta's is
+	// produced: beta's is behind it on the partition.
+	produceTo(t, brokers, cfg.Topics.Retry, parked("acme", "c1", time.Now().Add(10*time.Minute)))
+	eventually(t, 30*time.Second, "the retry stage holds acme's record", func() bool {
+		select {
+		case err := <-done:
+			t.Fatalf("processor.Run returned: %v", err)
+		default:
+		}
+		v, _ := gauge(t, reg, MetricInFlight, map[string]string{"stage": string(config.StageRetry)})
+		return v == 1
+	})
+	due := time.Now().Add(2 * time.Second)
+	produceTo(t, brokers, cfg.Topics.Retry, parked("beta", "c2", due))
+
+	// Pushed at T, it arrives by about T + 1 s (the sink's cold start); a second more
+	// for a loaded machine. Behind acme's, it would wait ten minutes.
+	const slack = time.Second
+	var arrived time.Time
+	eventually(t, time.Until(due)+time.Second+slack+5*time.Second, "beta's record reaches the emulator", func() bool {
+		for _, r := range emu.Requests("beta") {
+			if r.Accepted > 0 {
+				arrived = r.Time
+				return true
+			}
+		}
+		return false
+	})
+	if late := arrived.Sub(due); late < 0 || late > time.Second+slack {
+		t.Fatalf("beta's record due at T arrived at T%+v, want between T and T+%v", late.Round(time.Millisecond), time.Second+slack)
+	}
+	t.Logf("beta's record due at T arrived at T+%v", arrived.Sub(due).Round(time.Millisecond))
+	if _, ok := emu.Record("beta", "contact", "", "c2"); !ok {
+		t.Fatal("beta's record is not at the emulator")
+	}
+	if n := emu.RequestCount("acme"); n != 0 {
+		t.Fatalf("acme's record, due in ten minutes, was pushed (%d requests)", n)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("processor.Run: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("processor.Run did not return 20 s after cancel")
 	}
 }
