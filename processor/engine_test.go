@@ -302,3 +302,72 @@ accounts:
 		t.Fatal("processor.Run did not return 20 s after cancel")
 	}
 }
+
+// TestMapStageStartsTheReplayTopicWhereStartOffsetsSays: kafka.start_offsets reaches the
+// map stage's group for topics.replay, which it reads besides the event topics. With
+// latest, a new group skips what the replay topic already held and maps what comes after.
+func TestMapStageStartsTheReplayTopicWhereStartOffsetsSays(t *testing.T) {
+	t.Parallel()
+	brokers := engineCluster(t, "rudder.events", config.DefaultReplayTopic, config.DefaultRecordsTopic, config.DefaultDeadLetterTopic)
+	cfg, err := config.Parse(fmt.Appendf(nil, `
+kafka: {brokers: [%q], start_offsets: {%s: latest}}
+stages: [map]
+topics: {events: [rudder.events]}
+routing: {default_account: acme}
+accounts:
+  acme: {api_key_env: KEY_ACME}
+`, brokers[0], config.DefaultReplayTopic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	produceTo(t, brokers, cfg.Topics.Replay, kafka.Message{Value: []byte(identifyEvent)}) // offset 0: before the group
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Options{Config: cfg, Keys: func(a string) (string, error) { return "key-" + a, nil },
+			Group: group.Config{CommitInterval: 50 * time.Millisecond, DrainTimeout: time.Second, HeartbeatInterval: 100 * time.Millisecond,
+				SessionTimeout: 10 * time.Second, RebalanceTimeout: 10 * time.Second, JoinGroupBackoff: 100 * time.Millisecond}})
+	}()
+	mapGroup := config.StageMap.GroupID(cfg.Kafka.GroupID)
+	committed := func() int64 {
+		resp, err := (&kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 5 * time.Second}).OffsetFetch(context.Background(),
+			&kafka.OffsetFetchRequest{GroupID: mapGroup, Topics: map[string][]int{cfg.Topics.Replay: {0}}})
+		if err != nil || resp.Error != nil || len(resp.Topics[cfg.Topics.Replay]) != 1 {
+			return -1
+		}
+		return resp.Topics[cfg.Topics.Replay][0].CommittedOffset
+	}
+	// The group commits where it starts (the end, 1) though no message came.
+	eventually(t, 30*time.Second, "the map group commits its start on the replay topic", func() bool {
+		select {
+		case err := <-done:
+			t.Fatalf("processor.Run returned: %v", err)
+		default:
+		}
+		return committed() >= 1
+	})
+	produceTo(t, brokers, cfg.Topics.Replay, kafka.Message{Value: []byte(identifyEvent)}) // offset 1
+	eventually(t, 30*time.Second, "the map group commits the replay topic's second message", func() bool { return committed() == 2 })
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("processor.Run: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("processor.Run did not return 20 s after cancel")
+	}
+	recs := readRaw(t, brokers, cfg.Topics.Records, 1)
+	if got := rawHeader(recs[0], HeaderSourceOffset); got != "1" || rawHeader(recs[0], HeaderSourceTopic) != cfg.Topics.Replay {
+		t.Fatalf("the record comes from %s offset %s, want %s offset 1", rawHeader(recs[0], HeaderSourceTopic), got, cfg.Topics.Replay)
+	}
+	conn, err := kafka.DialLeader(context.Background(), "tcp", brokers[0], cfg.Topics.Records, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if end, err := conn.ReadLastOffset(); err != nil || end != 1 {
+		t.Fatalf("the records topic ends at %d (%v), want 1: the message before the group was mapped too", end, err)
+	}
+}
