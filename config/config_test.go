@@ -169,6 +169,9 @@ func TestParseFull(t *testing.T) {
 	if !c.HasStage(StageMap) || c.HasStage(StageRetry) {
 		t.Errorf("HasStage wrong for %v", c.Stages)
 	}
+	if g := StagePush.GroupID(c.Kafka.GroupID); g != c.Kafka.GroupID+"-push" {
+		t.Errorf("StagePush.GroupID(%q) = %q, want %q", c.Kafka.GroupID, g, c.Kafka.GroupID+"-push")
+	}
 
 	s := c.Accounts["acme"].Settings("acme")
 	wantS := mapper.Settings{

@@ -48,7 +48,8 @@ type Kafka struct {
 	// partition cannot take the whole of max_unfinished from the others. Default 5,000.
 	PartitionUnfinished int `yaml:"partition_unfinished"`
 	// StartOffsets overrides StartOffset per topic: topic -> earliest or latest. Each
-	// topic is one the stages read: one of topics.events, topics.records or topics.retry.
+	// topic is one the stages read: one of topics.events, topics.records, topics.retry or
+	// topics.replay.
 	StartOffsets map[string]StartOffset `yaml:"start_offsets,omitempty"`
 }
 

@@ -18,6 +18,11 @@ const (
 // AllStages returns every stage, in pipeline order.
 func AllStages() []Stage { return []Stage{StageMap, StagePush, StageRetry} }
 
+// GroupID is the consumer group of stage s in a process whose kafka.group_id is prefix:
+// prefix-s ("kafka-ometria-push"). Every stage has its own group, so that each commits
+// its own offsets.
+func (s Stage) GroupID(prefix string) string { return prefix + "-" + string(s) }
+
 // HasStage reports whether the config runs stage s.
 func (c *Config) HasStage(s Stage) bool { return slices.Contains(c.Stages, s) }
 

@@ -38,9 +38,11 @@ func (c *Config) StartOffsetFor(topic string) StartOffset {
 	return c.Kafka.StartOffset
 }
 
-// readTopics are the topics a stage reads, hence those a start offset can be set for.
+// readTopics are the topics a stage reads, hence those a start offset can be set for:
+// the map stage's event topics and replay topic, the push stage's records topic, the
+// retry stage's retry topic.
 func (c *Config) readTopics() []string {
-	return append(slices.Clone(c.Topics.Events), c.Topics.Records, c.Topics.Retry)
+	return append(slices.Clone(c.Topics.Events), c.Topics.Records, c.Topics.Retry, c.Topics.Replay)
 }
 
 func (c *Config) validateStartOffsets(p *problems) {
@@ -54,7 +56,7 @@ func (c *Config) validateStartOffsets(p *problems) {
 	for _, topic := range slices.Sorted(maps.Keys(c.Kafka.StartOffsets)) {
 		path := "kafka.start_offsets." + topic
 		if !slices.Contains(read, topic) {
-			p.add(path, "topic %q is not one the stages read (topics.events, topics.records, topics.retry)", topic)
+			p.add(path, "topic %q is not one the stages read (topics.events, topics.records, topics.retry, topics.replay)", topic)
 			continue
 		}
 		check(path, c.Kafka.StartOffsets[topic])

@@ -84,11 +84,16 @@ func TestValidationErrors(t *testing.T) {
 		{"bad start offsets", []edit{set(map[string]any{
 			"rudder.events": "Latest", "ometria.records": "latest", "ometria.retry": "earliest", "ometria.dlq": "latest", "other": "latest",
 		}, "kafka", "start_offsets")}, []string{
-			`kafka.start_offsets.ometria.dlq: topic "ometria.dlq" is not one the stages read (topics.events, topics.records, topics.retry)`,
+			`kafka.start_offsets.ometria.dlq: topic "ometria.dlq" is not one the stages read (topics.events, topics.records, topics.retry, topics.replay)`,
 			`kafka.start_offsets.other: topic "other" is not one the stages read`,
 			`kafka.start_offsets.rudder.events: "Latest" is not earliest or latest`}},
 		{"start offsets of renamed topics", []edit{set("recs", "topics", "records"),
 			set(map[string]any{"recs": "latest"}, "kafka", "start_offsets")}, nil},
+		// The map stage reads topics.replay besides the event topics: its start can be set too.
+		{"start offset of the replay topic", []edit{set(map[string]any{"ometria.replay": "latest"}, "kafka", "start_offsets")}, nil},
+		{"start offset of a renamed replay topic", []edit{set("replays.in", "topics", "replay"),
+			set(map[string]any{"replays.in": "latest", "ometria.replay": "latest"}, "kafka", "start_offsets")}, []string{
+			`kafka.start_offsets.ometria.replay: topic "ometria.replay" is not one the stages read (topics.events, topics.records, topics.retry, topics.replay)`}},
 		{"no event topics", []edit{set(nil, "topics", "events")}, []string{"topics.events: at least one event topic is required"}},
 		{"no event topics needed without map", []edit{set(nil, "topics", "events"), set([]string{"push"}, "stages")}, nil},
 		{"bad topics", []edit{set([]string{"a b", "ometria.dlq"}, "topics", "events"), set("ometria.dlq", "topics", "retry")}, []string{

@@ -119,7 +119,7 @@ func Run(ctx context.Context, o Options, out, progress io.Writer) error {
 		})
 	}()
 
-	mon := &monitor{brokers: brokers, groupPrefix: cfg.Kafka.GroupID}
+	mon := &monitor{brokers: brokers, groupPrefix: cfg.Kafka.GroupID, topics: cfg.Topics}
 	deadline := time.After(o.Timeout)
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()

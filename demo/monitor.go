@@ -5,13 +5,16 @@ import (
 	"sort"
 
 	"github.com/segmentio/kafka-go"
+
+	"github.com/kafka-ometria/kafka-ometria/config"
 )
 
 // monitor reads the pipeline's progress from Kafka: the end offsets of its topics and
 // the offsets its consumer groups committed.
 type monitor struct {
 	brokers     []string
-	groupPrefix string
+	groupPrefix string        // kafka.group_id: each stage's group is config.Stage.GroupID of it
+	topics      config.Topics // the topics the stages read
 }
 
 type progress struct {
@@ -20,15 +23,34 @@ type progress struct {
 
 func (m *monitor) poll(ctx context.Context) (progress, error) {
 	var p progress
-	var err error
-	if p.mapDone, p.mapEnd, err = m.offsets(ctx, m.groupPrefix+"-map", eventsTopic); err != nil {
-		return p, err
+	for _, st := range config.AllStages() {
+		done, end, err := m.offsets(ctx, st.GroupID(m.groupPrefix), m.topicOf(st))
+		if err != nil {
+			return p, err
+		}
+		switch st {
+		case config.StageMap:
+			p.mapDone, p.mapEnd = done, end
+		case config.StagePush:
+			p.pushDone, p.pushEnd = done, end
+		case config.StageRetry:
+			p.retryDone, p.retryEnd = done, end
+		}
 	}
-	if p.pushDone, p.pushEnd, err = m.offsets(ctx, m.groupPrefix+"-push", "ometria.records"); err != nil {
-		return p, err
+	return p, nil
+}
+
+// topicOf is the topic whose progress stage st shows: the demo's event topic, the
+// records topic, the retry topic.
+func (m *monitor) topicOf(st config.Stage) string {
+	switch st {
+	case config.StageMap:
+		return m.topics.Events[0]
+	case config.StagePush:
+		return m.topics.Records
+	default:
+		return m.topics.Retry
 	}
-	p.retryDone, p.retryEnd, err = m.offsets(ctx, m.groupPrefix+"-retry", "ometria.retry")
-	return p, err
 }
 
 // offsets returns the sum over the partitions of topic of the offsets group committed

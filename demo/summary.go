@@ -11,6 +11,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/kafka-ometria/kafka-ometria/config"
 	"github.com/kafka-ometria/kafka-ometria/mapper"
 	"github.com/kafka-ometria/kafka-ometria/ometriatest"
 )
@@ -49,12 +50,13 @@ func summarize(ctx context.Context, out io.Writer, emu *ometriatest.Server, mon 
 	tw.Flush()
 
 	fmt.Fprintln(out, "\nOffsets committed (consumer group, topic: committed / end):")
-	for _, g := range []struct{ group, topic string }{{"map", eventsTopic}, {"push", "ometria.records"}, {"retry", "ometria.retry"}} {
-		c, e, err := mon.offsets(ctx, mon.groupPrefix+"-"+g.group, g.topic)
+	for _, st := range config.AllStages() {
+		group, topic := st.GroupID(mon.groupPrefix), mon.topicOf(st)
+		c, e, err := mon.offsets(ctx, group, topic)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(tw, "  %s-%s\t%s\t%d / %d\t\n", mon.groupPrefix, g.group, g.topic, c, e)
+		fmt.Fprintf(tw, "  %s\t%s\t%d / %d\t\n", group, topic, c, e)
 	}
 	return tw.Flush()
 }

@@ -221,7 +221,7 @@ func TestStallAlert(t *testing.T) {
 		threshold, _ = strconv.ParseFloat(m[1], 64)
 	}
 	if threshold != stallThreshold {
-		t.Errorf("KafkaOmetriaPartitionStalled: expr %q, want ... > %d (the dashboard's threshold)", stall.Expr, stallThreshold)
+		t.Errorf("KafkaOmetriaPartitionStalled: expr %q, want ... > %v (the dashboard's threshold, kafka.stall_timeout's default)", stall.Expr, stallThreshold)
 	}
 	if stall.For != "2m" {
 		t.Errorf("KafkaOmetriaPartitionStalled: for %q, want 2m", stall.For)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kafka-ometria/kafka-ometria/config"
 	"github.com/kafka-ometria/kafka-ometria/internal/goconst"
 	"github.com/kafka-ometria/kafka-ometria/processor"
 )
@@ -186,13 +187,14 @@ func TestDashboardLayout(t *testing.T) {
 }
 
 // stallThreshold is the stall panel's threshold line, in seconds: kafka.stall_timeout's
-// default (5m), past which /readyz fails. The alert rule uses it too.
-const stallThreshold = 300
+// default, past which /readyz fails. The alert rule uses it too.
+var stallThreshold = config.DefaultStallTimeout.Seconds()
 
 const stallPanel = "Oldest unfinished message (stall)"
 
 // TestDashboardStallPanel checks the stall panel: the oldest unfinished message's age
-// by group, topic and partition, in seconds, with a threshold line at 300 s.
+// by group, topic and partition, in seconds, with a threshold line at kafka.stall_timeout's
+// default.
 func TestDashboardStallPanel(t *testing.T) {
 	var found []panel
 	for _, p := range loadPanels(t) {
@@ -222,6 +224,6 @@ func TestDashboardStallPanel(t *testing.T) {
 		}
 	}
 	if mode := d.Custom.ThresholdsStyle.Mode; !slices.Contains(steps, stallThreshold) || mode == "" || mode == "off" {
-		t.Errorf("panel %q: no threshold line at %d s (thresholds %v, thresholdsStyle %q)", p.Title, stallThreshold, steps, mode)
+		t.Errorf("panel %q: no threshold line at %v s (thresholds %v, thresholdsStyle %q)", p.Title, stallThreshold, steps, mode)
 	}
 }

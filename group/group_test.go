@@ -607,58 +607,108 @@ func TestConfigValidate(t *testing.T) {
 	}
 }
 
+// TestGroupRebalancesFreeEverySlot: at least 20 real rebalances of the group (member B
+// joining and leaving while A runs), each ending a generation of A whose drain timed out
+// with messages still unfinished (never acked, or given back after the drain). After
+// them, and the members' shutdowns, the room holds no slot and in-flight is 0.
 func TestGroupRebalancesFreeEverySlot(t *testing.T) {
 	t.Parallel()
 	gh := newGroupHarness(t, 4)
 	room := NewRoom(10000)
 	var inFlight atomic.Int64
-	var handed, held atomic.Int64
+	type member struct {
+		handed, held atomic.Int64
+		mu           sync.Mutex
+		heldIn       []context.Context // the Handler's ctx of each message never acked
+		logs         *observer.ObservedLogs
+		cfg          Config
+	}
+	newMember := func() *member {
+		m := &member{cfg: gh.config("free")}
+		var core zapcore.Core
+		core, m.logs = observer.New(zapcore.InfoLevel)
+		m.cfg.Logger = zap.New(core)
+		m.cfg.Room = room
+		m.cfg.DrainTimeout = 50 * time.Millisecond
+		m.cfg.OnInFlight = func(d int) { inFlight.Add(int64(d)) }
+		return m
+	}
 	// Some messages are never acked (a stage that loses track of one), some are given
-	// back late, the rest finish after a while: every generation ends with a drain that
-	// times out and leaves work behind.
-	h := func(ctx context.Context, m kafka.Message, ack Ack) {
-		handed.Add(1)
-		switch m.Offset % 7 {
-		case 3:
-			held.Add(1)
-		case 5:
-			go func() { <-Abandoned(ctx).Done(); ack(errors.New("given back after the drain")) }()
-		default:
-			go func() { time.Sleep(rand.N(20 * time.Millisecond)); ack(nil) }()
+	// back late, the rest finish after a while. Offset 3 of each partition is never
+	// acked, so nothing is committed past it: every generation reads it again, holds it,
+	// and its drain times out.
+	handler := func(mb *member) Handler {
+		return func(ctx context.Context, m kafka.Message, ack Ack) {
+			mb.handed.Add(1)
+			switch m.Offset % 7 {
+			case 3:
+				mb.held.Add(1)
+				mb.mu.Lock()
+				mb.heldIn = append(mb.heldIn, ctx)
+				mb.mu.Unlock()
+			case 5:
+				go func() { <-Abandoned(ctx).Done(); ack(errors.New("given back after the drain")) }()
+			default:
+				go func() { time.Sleep(rand.N(20 * time.Millisecond)); ack(nil) }()
+			}
 		}
 	}
-	cfg := gh.config("free")
-	cfg.Room = room
-	cfg.DrainTimeout = 50 * time.Millisecond
-	cfg.OnInFlight = func(d int) { inFlight.Add(int64(d)) }
-	core, logs := observer.New(zapcore.InfoLevel)
-	cfg.Logger = zap.New(core)
-	ends := func() int { return logs.FilterMessage("generation ended").Len() }
-	gh.produce(50)
-	stopA := gh.run(cfg, h)
-	for i := 0; ends() < 20; i++ {
-		if i > 200 {
-			t.Fatalf("only %d generations ended after %d joins", ends(), i)
+	// holding: the member's current generation holds a message never acked (its ctx is
+	// not done: the generation has not stopped fetching), so that its end must time out.
+	holding := func(mb *member) bool {
+		mb.mu.Lock()
+		defer mb.mu.Unlock()
+		for _, ctx := range mb.heldIn {
+			if ctx.Err() == nil {
+				return true
+			}
 		}
+		return false
+	}
+	started := func(mb *member) int { return mb.logs.FilterMessage("generation started").Len() }
+	// timedOut: the distinct generations (each a rebalance of the group) whose drain
+	// timed out at this member.
+	timedOut := func(mb *member) int {
+		ids := map[any]bool{}
+		for _, e := range mb.logs.FilterMessage("drain timed out: unfinished messages will be read again").All() {
+			ids[e.ContextMap()["generation"]] = true
+		}
+		return len(ids)
+	}
+	a, b := newMember(), newMember()
+	gh.produce(50)
+	stopA := gh.run(a.cfg, handler(a))
+	for i := 0; timedOut(a) < 20; i++ {
+		if i > 40 {
+			t.Fatalf("only %d generations of A timed out draining after %d joins and leaves of B", timedOut(a), i)
+		}
+		gh.waitUntil("A holds a message it never acks", func() bool { return holding(a) })
 		gh.produce(20)
-		stopB := gh.run(cfg, h) // joining and leaving rebalances A twice
-		time.Sleep(100 * time.Millisecond)
-		if err := stopB(); err != nil {
+		sa, sb := started(a), started(b)
+		stopB := gh.run(b.cfg, handler(b)) // B joining rebalances A
+		gh.waitUntil("A and B share a generation", func() bool { return started(a) > sa && started(b) > sb })
+		gh.waitUntil("A holds a message it never acks", func() bool { return holding(a) })
+		sa = started(a)
+		if err := stopB(); err != nil { // and leaving rebalances A again
 			t.Fatalf("Run B: %v", err)
 		}
+		gh.waitUntil("A is alone in a new generation", func() bool { return started(a) > sa })
 	}
 	if err := stopA(); err != nil {
 		t.Fatalf("Run A: %v", err)
 	}
-	if held.Load() == 0 || handed.Load() < 100 {
-		t.Fatalf("%d messages handed out, %d never acked: the test proves nothing", handed.Load(), held.Load())
+	if n := timedOut(b); n == 0 || a.held.Load()+b.held.Load() < 20 || a.handed.Load()+b.handed.Load() < 100 {
+		t.Fatalf("%d messages handed out, %d never acked, %d drains of B timed out: the test proves nothing",
+			a.handed.Load()+b.handed.Load(), a.held.Load()+b.held.Load(), n)
 	}
+	gens := timedOut(a)
 	if n := room.Held(); n != 0 {
-		t.Fatalf("after %d generations the room holds %d slots, want 0", ends(), n)
+		t.Fatalf("after %d rebalances with drains that timed out the room holds %d slots, want 0", gens, n)
 	}
 	if n := inFlight.Load(); n != 0 {
-		t.Fatalf("after %d generations in-flight is %d, want 0", ends(), n)
+		t.Fatalf("after %d rebalances with drains that timed out in-flight is %d, want 0", gens, n)
 	}
+	t.Logf("%d generations of A and %d of B timed out draining; %d messages never acked", gens, timedOut(b), a.held.Load()+b.held.Load())
 }
 
 func TestGroupCommitLagCountsFinishedBehindAStuckMessage(t *testing.T) {

@@ -114,7 +114,7 @@ func Run(ctx context.Context, o Options) error {
 		}
 	}
 
-	groupID := func(st config.Stage) string { return cfg.Kafka.GroupID + "-" + string(st) }
+	groupID := func(st config.Stage) string { return st.GroupID(cfg.Kafka.GroupID) }
 	push := &PushStage{Stage: config.StagePush, RetryTopic: cfg.Topics.Retry, DeadLetterTopic: cfg.Topics.DeadLetter,
 		Group: groupID(config.StagePush), Retry: cfg.Retry,
 		Sink: sk, Producer: prod, Metrics: metrics, Log: log.Named("push")}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kafka-ometria/kafka-ometria/config"
 )
 
 // scenario is one measurement.
@@ -279,7 +281,7 @@ func (h *harness) measure(ctx context.Context, sc scenario, shared *broker, run 
 			ko.kill()
 			return err
 		}
-		if err := kc.waitStable(ctx, 90*time.Second, groupID+"-map", groupID+"-push", groupID+"-retry"); err != nil {
+		if err := kc.waitStable(ctx, 90*time.Second, config.StageMap.GroupID(groupID), config.StagePush.GroupID(groupID), config.StageRetry.GroupID(groupID)); err != nil {
 			ko.kill()
 			return err
 		}
@@ -323,8 +325,8 @@ func (h *harness) measure(ctx context.Context, sc scenario, shared *broker, run 
 	deadline := t0.Add(h.opts.timeout)
 	lastLog := time.Now()
 	// kafka-ometria's in-flight gauges, sampled once a second: what its windows hold.
-	inFlight := map[string][]float64{}
-	waiting := map[string][]float64{}
+	inFlight := map[config.Stage][]float64{}
+	waiting := map[config.Stage][]float64{}
 	var oldestPush []float64
 	lastScrape := time.Now()
 	produceFinished := false
@@ -378,14 +380,14 @@ func (h *harness) measure(ctx context.Context, sc scenario, shared *broker, run 
 		if time.Since(lastScrape) >= scrapeEvery(sc.accounts) && sc.kills == 0 {
 			lastScrape = time.Now()
 			if m := ko.scrape(ctx); m != nil {
-				for _, st := range []string{"map", "push"} {
-					inFlight[st] = append(inFlight[st], m[`kafka_ometria_in_flight{stage="`+st+`"}`])
+				for _, st := range []config.Stage{config.StageMap, config.StagePush} {
+					inFlight[st] = append(inFlight[st], m[`kafka_ometria_in_flight{stage="`+string(st)+`"}`])
 				}
 				// The age of the oldest unfinished record of the push stage's partitions:
 				// what holds the partition's window.
 				oldest := 0.0
 				for k, v := range m {
-					if strings.HasPrefix(k, `kafka_ometria_oldest_unfinished_seconds{group="`+groupID+`-push"`) {
+					if strings.HasPrefix(k, `kafka_ometria_oldest_unfinished_seconds{group="`+config.StagePush.GroupID(groupID)+`"`) {
 						oldest = max(oldest, v)
 					}
 				}
@@ -399,8 +401,8 @@ func (h *harness) measure(ctx context.Context, sc scenario, shared *broker, run 
 			if err1 == nil && err2 == nil {
 				acc, rej, _ := emu.progress()
 				mapped := float64(recEnd) * float64(n) / float64(want)
-				waiting["map"] = append(waiting["map"], max(float64(evEnd)-mapped, 0))
-				waiting["push"] = append(waiting["push"], max(float64(recEnd)-float64(acc+rej), 0))
+				waiting[config.StageMap] = append(waiting[config.StageMap], max(float64(evEnd)-mapped, 0))
+				waiting[config.StagePush] = append(waiting[config.StagePush], max(float64(recEnd)-float64(acc+rej), 0))
 			}
 		}
 		if time.Since(lastLog) > 10*time.Second {
@@ -549,9 +551,9 @@ func (h *harness) measure(ctx context.Context, sc scenario, shared *broker, run 
 	if sc.latRate > 0 {
 		notes = append(notes, fmt.Sprintf("%d pushes", okReqs))
 	}
-	if len(inFlight["push"]) > 0 {
+	if len(inFlight[config.StagePush]) > 0 {
 		var parts []string
-		for _, st := range []string{"map", "push"} {
+		for _, st := range []config.Stage{config.StageMap, config.StagePush} {
 			xs := inFlight[st]
 			sum := 0.0
 			for _, x := range xs {
@@ -568,7 +570,7 @@ func (h *harness) measure(ctx context.Context, sc scenario, shared *broker, run 
 		parts = append(parts, fmt.Sprintf("oldest unfinished record of a push partition mean %.2f s, max %.2f s", sum/float64(max(len(oldestPush), 1)), hi))
 		notes = append(notes, fmt.Sprintf("messages in flight (%v samples): ", scrapeEvery(sc.accounts))+strings.Join(parts, "; "))
 	}
-	if len(waiting["push"]) > 0 {
+	if len(waiting[config.StagePush]) > 0 {
 		mean := func(xs []float64) float64 {
 			sum := 0.0
 			for _, x := range xs {
@@ -576,10 +578,10 @@ func (h *harness) measure(ctx context.Context, sc scenario, shared *broker, run 
 			}
 			return sum / float64(len(xs))
 		}
-		_, mapHi := minMax(waiting["map"])
-		_, pushHi := minMax(waiting["push"])
+		_, mapHi := minMax(waiting[config.StageMap])
+		_, pushHi := minMax(waiting[config.StagePush])
 		notes = append(notes, fmt.Sprintf("waiting (%v samples): events not yet mapped mean %.0f, max %.0f; records on the records topic not yet accepted mean %.0f, max %.0f",
-			scrapeEvery(sc.accounts), mean(waiting["map"]), mapHi, mean(waiting["push"]), pushHi))
+			scrapeEvery(sc.accounts), mean(waiting[config.StageMap]), mapHi, mean(waiting[config.StagePush]), pushHi))
 	}
 	emu.mu.Lock()
 	handler, pushes := emu.handlerTime, emu.pushes
@@ -609,11 +611,11 @@ func (h *harness) measure(ctx context.Context, sc scenario, shared *broker, run 
 func (h *harness) afterKill(ctx context.Context, kc *kafkaClient, p *plan, sc scenario, tp topics, groupID string, emu *emulator, before []killRecord) (killRecord, error) {
 	acc, rej, _ := emu.progress()
 	k := killRecord{accepted: acc + rej}
-	pushC, err := kc.committed(ctx, groupID+"-push", tp.records)
+	pushC, err := kc.committed(ctx, config.StagePush.GroupID(groupID), tp.records)
 	if err != nil {
 		return k, err
 	}
-	mapC, err := kc.committed(ctx, groupID+"-map", tp.events)
+	mapC, err := kc.committed(ctx, config.StageMap.GroupID(groupID), tp.events)
 	if err != nil {
 		return k, err
 	}
@@ -652,7 +654,7 @@ func (h *harness) waitCommitted(ctx context.Context, kc *kafkaClient, groupID st
 	deadline := time.Now().Add(d)
 	for {
 		done := true
-		for _, gt := range [][2]string{{groupID + "-map", tp.events}, {groupID + "-push", tp.records}} {
+		for _, gt := range [][2]string{{config.StageMap.GroupID(groupID), tp.events}, {config.StagePush.GroupID(groupID), tp.records}} {
 			c, err1 := kc.committed(ctx, gt[0], gt[1])
 			_, end, err2 := kc.endOffsets(ctx, gt[1])
 			if err1 != nil || err2 != nil {

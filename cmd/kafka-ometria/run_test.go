@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -261,11 +262,30 @@ func TestRunReadyzFailsWhileAPartitionIsStalled(t *testing.T) {
 		code, body = get(url)
 		return code == http.StatusServiceUnavailable && strings.Contains(body, "stalled: group kafka-ometria-push, ometria.records partition")
 	})
-	if !strings.Contains(body, "at offset 0") {
-		t.Errorf("/readyz says %q, want the stalled offset (0)", body)
+	m := regexp.MustCompile(`ometria\.records partition (\d+) at offset 0 `).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("/readyz says %q, want the stalled partition at offset 0", body)
 	}
-	if !strings.Contains(rp.errOut.String(), `"msg":"partition stalled: its oldest unfinished message is older than the stall timeout"`) {
-		t.Errorf("no log line names the stall:\n%s", rp.errOut.String())
+	// The log line names the partition and offset in its fields, not only in its text.
+	want := map[string]any{"group": "kafka-ometria-push", "topic": "ometria.records", "partition": m[1], "offset": "0"}
+	var stalls []map[string]any
+	for _, l := range outputLines(t, rp.errOut.String()) {
+		if l["msg"] == "partition stalled: its oldest unfinished message is older than the stall timeout" {
+			stalls = append(stalls, l)
+		}
+	}
+	if len(stalls) == 0 {
+		t.Fatalf("no log line names the stall:\n%s", rp.errOut.String())
+	}
+	for _, l := range stalls {
+		for k, v := range want {
+			if got := fmt.Sprint(l[k]); got != v {
+				t.Errorf("the stall's log line has %s %q, want %q: %v", k, got, v, l)
+			}
+		}
+		if level := l["level"]; level != "error" {
+			t.Errorf("the stall's log line is at level %v, want error", level)
+		}
 	}
 	rp.waitFor(t, "the record reaches the emulator", func() bool { _, ok := rp.emu.Record("acme", "contact", "", "ol_1"); return ok })
 	rp.waitFor(t, "/readyz is ready again", func() bool { code, _ := get(url); return code == http.StatusOK })
