@@ -135,7 +135,7 @@ func (p *holdingPusher) counts() (written, answered int) {
 	return len(p.recs), p.answered
 }
 
-// TestPushStageThroughTheEngineFreesWhatTheSinkGivesBack (issue 11, defect 3): the push
+// TestPushStageThroughTheEngineFreesWhatTheSinkGivesBack: the push
 // stage runs in group.Run with a room of 10 and the Prometheus hooks processor uses; the
 // sink answers its 7 records sink.ErrNotDone. Once the generation has ended, all 7 slots
 // are free: the room is empty and kafka_ometria_in_flight reads 0. Both ways a sink gives
@@ -214,14 +214,11 @@ func TestPushStageThroughTheEngineFreesWhatTheSinkGivesBack(t *testing.T) {
 	}
 }
 
-// TestRetryStageThroughTheEngineDoesNotBlockAnotherAccount (issue 11, defect 4): two
-// accounts share the retry topic's one partition. The retry stage runs as production
+// TestRetryStageThroughTheEngineDoesNotBlockAnotherAccount: two accounts share the retry topic's one partition. The retry stage runs as production
 // runs it (processor.Run with stages [retry]); the first record, of acme, is due in ten
 // minutes; the next, of beta, in 2 s. beta's record reaches Ometria (the emulator) at its
-// due time plus the sink's cold start (one second for an account quiet for a second),
-// not behind acme's. ometria.linger is cut to 10ms: a lone record otherwise waits its
-// linger (1 s by default) for more of its kind before the cold start, which is the
-// sink's batching, not what this test is about.
+// due time plus a second (the sink's linger, 1 s by default, and its cold start for an
+// account quiet for a second, which run together), not behind acme's.
 func TestRetryStageThroughTheEngineDoesNotBlockAnotherAccount(t *testing.T) {
 	t.Parallel()
 	brokers := engineCluster(t, config.DefaultRecordsTopic, config.DefaultRetryTopic, config.DefaultDeadLetterTopic)
@@ -232,7 +229,7 @@ func TestRetryStageThroughTheEngineDoesNotBlockAnotherAccount(t *testing.T) {
 	cfg, err := config.Parse(fmt.Appendf(nil, `
 kafka: {brokers: [%q]}
 stages: [retry]
-ometria: {base_url: %q, linger: 10ms, max_linger: 10ms}
+ometria: {base_url: %q}
 accounts:
   acme: {api_key_env: KEY_ACME}
   beta: {api_key_env: KEY_BETA}
@@ -269,7 +266,7 @@ accounts:
 	due := time.Now().Add(2 * time.Second)
 	produceTo(t, brokers, cfg.Topics.Retry, parked("beta", "c2", due))
 
-	// Pushed at T, it arrives by about T + 1 s (the sink's cold start); a second more
+	// Pushed at T, it arrives by about T + 1 s (the linger and the cold start); a second more
 	// for a loaded machine. Behind acme's, it would wait ten minutes.
 	const slack = time.Second
 	var arrived time.Time

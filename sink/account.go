@@ -26,7 +26,7 @@ type account struct {
 	name    string
 	key     string
 	limiter *rate.Limiter
-	window  window // only the account's worker touches it
+	window  window // the account's worker touches it; add too, under mu, while no worker runs
 
 	mu        sync.Mutex
 	open      map[string]*batch
@@ -67,6 +67,9 @@ func (a *account) add(r Record) bool {
 		b = nil
 	}
 	if b == nil {
+		if !a.working {
+			a.window.arrived(time.Now()) // a cold wait runs while the batch lingers
+		}
 		// Room for a few records, growing as they come: with many accounts most open
 		// batches hold a few records, and room for BatchSize would cost ~10 KB each.
 		b = &batch{typ: r.Type, recs: make([]Record, 0, min(cfg.BatchSize, 4)), opened: time.Now()}

@@ -462,3 +462,21 @@ func TestAbandonedRecordsAreNotPushed(t *testing.T) {
 		t.Fatal("the abandoned record reached Ometria")
 	}
 }
+
+// TestColdStartOverlapsTheLinger: the first push of a quiet account waits its linger (1 s)
+// and the cold start's second together, not one after the other: it arrives about a
+// second after its record, not two.
+func TestColdStartOverlapsTheLinger(t *testing.T) {
+	srv, s := setup(t, ometriatest.Config{}, sink.Config{Linger: time.Second}, 4, "acme")
+	f := newFates()
+	start := time.Now()
+	write(t, s, f.record("acme", "contact", "c1", contact("c1")))
+	f.wait(t, 10*time.Second)
+	reqs := srv.Requests("acme")
+	if len(reqs) != 1 {
+		t.Fatalf("%d requests, want 1", len(reqs))
+	}
+	if took := reqs[0].Time.Sub(start); took < time.Second || took >= 1800*time.Millisecond {
+		t.Fatalf("the push arrived %v after its record, want about 1 s (the linger; the cold start runs beside it)", took)
+	}
+}

@@ -19,7 +19,9 @@ import (
 // as if n requests had just been answered. That is what keeps the rate when an account
 // moves between processes (a Kafka rebalance): the process taking it over cannot see the
 // requests the other one made in the last second, so it waits one second before its
-// first. The cost is one extra second for a push after a quiet second.
+// first. The wait starts when the account's first record arrives (arrived), so that it
+// runs while that record's batch lingers: a push after a quiet second leaves a second
+// after its first record came, or at the end of its linger, whichever is later.
 //
 // For a rate r it allows n = max(1, floor(r)) answers per span of n/r. It keeps only the
 // answer times that can still matter, the last n within the last span, so its memory
@@ -33,6 +35,20 @@ type window struct {
 	coldUntil time.Time   // after a quiet span: no request leaves before this
 }
 
+// arrived notes, at now, a record for an account whose worker is not running: if the
+// account is cold, its cold wait starts now.
+func (w *window) arrived(now time.Time) { w.warm(now) }
+
+// warm starts a cold wait at now if the account has been quiet for a span: since its
+// last answer, and since the end of its last cold wait.
+func (w *window) warm(now time.Time) {
+	if now.Sub(later(w.last, w.coldUntil)) > w.span { // cold: as if the account had just been busy elsewhere
+		w.coldUntil = now.Add(w.span)
+		w.ends = w.ends[:0]
+		w.last = now
+	}
+}
+
 func newWindow(r float64) window {
 	n := max(1, int(math.Floor(r)))
 	return window{n: n, span: time.Duration(float64(n) / r * float64(time.Second))}
@@ -40,11 +56,7 @@ func newWindow(r float64) window {
 
 // next is the earliest moment the next request may leave, asked at now.
 func (w *window) next(now time.Time) time.Time {
-	if now.Sub(w.last) > w.span { // cold: as if the account had just been busy elsewhere
-		w.coldUntil = now.Add(w.span)
-		w.ends = w.ends[:0]
-		w.last = now
-	}
+	w.warm(now)
 	w.forget(now)
 	at := w.coldUntil
 	if len(w.ends) >= w.n {

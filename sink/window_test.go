@@ -74,3 +74,24 @@ func TestWindowMemoryFollowsTheRequestsMade(t *testing.T) {
 		t.Fatalf("a window of rate 1e6 after requests of 5 ms holds room for %d answer times, want those of the last second (~200)", c)
 	}
 }
+
+// A cold account's wait starts when its first record arrives, so it runs while the
+// record's batch lingers: asked a linger (a span) later, the window lets the push leave
+// at once, not a span after it asked.
+func TestWindowColdWaitRunsFromTheFirstArrival(t *testing.T) {
+	w := newWindow(4)
+	t0 := time.Unix(1000, 0)
+	w.arrived(t0)
+	if at := w.next(t0.Add(time.Second)); at.After(t0.Add(time.Second)) {
+		t.Fatalf("asked a second after the first arrival, the push may leave %v later, want at once", at.Sub(t0.Add(time.Second)))
+	}
+	if at := w.next(t0.Add(300 * time.Millisecond)); !at.Equal(t0.Add(time.Second)) {
+		t.Fatalf("asked 300ms after the first arrival, the push may leave at +%v, want +1s", at.Sub(t0))
+	}
+	// Quiet again for more than a span after the cold wait: cold again.
+	t1 := t0.Add(3 * time.Second)
+	w.arrived(t1)
+	if at := w.next(t1); !at.Equal(t1.Add(time.Second)) {
+		t.Fatalf("after a quiet span the push may leave at +%v, want +1s", at.Sub(t1))
+	}
+}
