@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"regexp"
 	"strings"
@@ -32,7 +33,7 @@ func TestFlagsDocumented(t *testing.T) {
 	}
 
 	var usage bytes.Buffer
-	if _, err := parseArgs([]string{"-h"}, &usage); !errors.Is(err, errHelp) {
+	if _, err := parseArgs([]string{"-h"}, io.Discard, &usage); !errors.Is(err, errHelp) {
 		t.Fatalf("-h: %v", err)
 	}
 	defined := map[string]bool{}
