@@ -8,6 +8,8 @@
 //     and a #anchor to a heading of the Markdown file it names, by GitHub's rules, so that
 //     the links work on GitHub and in a clone alike; a link that leaves the repository
 //     (../elsewhere) or starts at the file system's root fails;
+//   - every Markdown file a Go comment or string names (docs/mapping.md) is a file of the
+//     repository;
 //   - the reference pages name every dead-letter reason, skip and warning of package
 //     mapper (mapping.md), every Kafka header, reason and metric of package processor
 //     (operations.md), and every configuration key and environment override of package

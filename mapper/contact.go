@@ -121,15 +121,18 @@ func (v *view) trimmedString(f found) {
 
 // names writes firstname, middlename and lastname: explicit traits win; traits.name
 // fills whichever are still empty (1 word: first; 2: first last; 3+: first, middle words, last).
+// A name read that is not a string is left out with invalid_value.
 func (v *view) names() {
 	first := v.pick("firstname", v.trait(kFirstName, kFirstNameSnake, kFirstnameLower))
 	middle := v.pick("middlename", v.trait(kMiddleName, kMiddleNameSnake, kMiddlenameLower))
 	last := v.pick("lastname", v.trait(kLastName, kLastNameSnake, kLastnameLower))
 	var sf, sm, sl []byte
 	if !first.present() || !middle.present() || !last.present() {
-		if n := v.trait(kName); n.present() && n.v.kind == '"' {
+		if n := v.trait(kName); n.v.kind == '"' {
 			b, _ := n.v.text()
 			sf, sm, sl = nameParts(b)
+		} else if n.present() {
+			v.m.warn(WarnInvalidValue, n.field())
 		}
 	}
 	w := &v.m.w

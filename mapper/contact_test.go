@@ -49,6 +49,9 @@ func TestContact(t *testing.T) {
 		{name: "name of two words", in: identify(`"name":"Ada Lovelace"`), want: map[string]any{"firstname": "Ada", "lastname": "Lovelace"}},
 		{name: "name of many words keeps them all", in: identify(`"name":" Ana  Maria de la Cruz "`), want: map[string]any{"firstname": "Ana", "middlename": "Maria de la", "lastname": "Cruz"}},
 		{name: "explicit names win over name", in: identify(`"firstName":"Augusta","name":"Ada Lovelace"`), want: map[string]any{"firstname": "Augusta", "lastname": "Lovelace"}},
+		{name: "non-string name left out with a warning", in: identify(`"name":123`), want: map[string]any{"firstname": absent, "middlename": absent, "lastname": absent, "properties": absent}, warn: []string{"invalid_value: traits.name"}},
+		{name: "non-string context.traits name", in: `{"type":"identify","userId":"u","traits":{"email":"a@b.co","listingId":"l"},"context":{"traits":{"name":["Ada"]}}}`, want: map[string]any{"firstname": absent}, warn: []string{"invalid_value: context.traits.name"}},
+		{name: "non-string name not read when every part is given", in: identify(`"firstName":"Ada","middleName":"K","lastName":"L","name":{}`), want: map[string]any{"firstname": "Ada"}},
 		{name: "non-string name part", in: identify(`"firstName":true`), want: map[string]any{"firstname": absent}, warn: []string{"invalid_value: traits.firstName"}},
 		// phone
 		{name: "E.164 phone kept", in: identify(`"phoneNumber":"+447911123456"`), want: map[string]any{"phone_number": "+447911123456"}},

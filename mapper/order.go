@@ -146,6 +146,8 @@ func (v *view) customer() *Error {
 					w.strBytes(words[len(words)-1])
 				}
 			}
+		} else if n.present() {
+			v.m.warn(WarnInvalidValue, n.field())
 		}
 	}
 	v.optString("firstname", first)

@@ -50,6 +50,7 @@ func TestOrder(t *testing.T) {
 		{name: "customer needs an id", in: order(``, `"userId":null`), reason: ReasonMissingCustomer, field: "userId"},
 		{name: "customer from properties email and anonymousId", in: order(`"email":"p@example.com"`, `"userId":null`, `"anonymousId":"anon"`, `"context":{}`), want: map[string]any{"customer": js(`{"id":"anon","email":"p@example.com"}`), "properties": absent}},
 		{name: "customer names", in: order(``, `"context":{"traits":{"email":"a@b.co","firstName":"Ada","last_name":"Lovelace"}}`), want: map[string]any{"customer": js(`{"id":"u-1","email":"a@b.co","firstname":"Ada","lastname":"Lovelace"}`)}},
+		{name: "non-string customer name left out with a warning", in: order(``, `"traits":{"email":"a@b.co","name":123}`), want: map[string]any{"customer": js(`{"id":"u-1","email":"a@b.co"}`)}, warn: []string{"invalid_value: traits.name"}},
 		{name: "customer name split", in: order(``, `"traits":{"email":"a@b.co","name":"Ada King Lovelace"}`), want: map[string]any{"customer": js(`{"id":"u-1","email":"a@b.co","firstname":"Ada","lastname":"Lovelace"}`)}},
 		// optional fields
 		{name: "optional fields", in: order(`"subtotal":9,"discount":"1.5","shipping":0,"tax":2,"web_id":"w","channel":"web","store":"uk","payment_method":"card","shipping_method":"dhl","coupon":"SAVE","ip_address":"10.0.0.1"`),

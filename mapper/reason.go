@@ -16,7 +16,7 @@ const (
 	ReasonMissingEmail          Reason = "missing_email"           // contact email, custom event identity_email
 	ReasonMissingListingID      Reason = "missing_listing_id"      // contact id
 	ReasonMissingOrderID        Reason = "missing_order_id"        // order id
-	ReasonMissingEventID        Reason = "missing_event_id"        // no longer given: a custom event without an id gets one made from its bytes
+	ReasonMissingEventID        Reason = "missing_event_id"        // never given: a custom event without an id gets one made from its bytes
 	ReasonMissingCustomer       Reason = "missing_customer"        // order customer id or email
 	ReasonInvalidTimestamp      Reason = "invalid_timestamp"       // a required timestamp missing or not ISO-8601
 	ReasonInvalidCurrency       Reason = "invalid_currency"        // missing, or not a current ISO 4217 code

@@ -5,7 +5,16 @@ import (
 	"strings"
 )
 
-// Rules common to every record type (ometria-api.md §3, §5):
+// Rules common to every record type (docs/emulator.md, "What it speaks" and "Documented
+// choices"). The source column of this table and of each type's says where a rule comes from:
+//
+//   - DOC: Ometria's API documentation (https://docs.ometria.com), the capitalised tag naming
+//     the page: PUSH-DOC the push endpoint, ORDERS-EP the orders endpoint, and so on;
+//   - R: RudderStack's Ometria destination (https://github.com/rudderlabs/rudder-transformer,
+//     src/v0/destinations/ometria), "R requires it" meaning that it refuses an event without it;
+//   - CODE: a public Ometria client: the Magento extension, the C# or PHP library;
+//   - DATAFLY, Fivetran: those vendors' Ometria integrations;
+//   - choice: the emulator's own, where those sources are silent.
 //
 //	field    rule                                         source
 //	@type    contact, order, product or custom_event      DOC PUSH-DOC; anything else: "root > @type"

@@ -1,7 +1,8 @@
 package ometriatest
 
-// Contact rules (ometria-api.md §3.1). A contact is keyed by (@collection, id); @collection
-// is "" when absent (Ometria's default collection is undocumented).
+// Contact rules (sources as in schema.go; docs/emulator.md). A contact is keyed by
+// (@collection, id); @collection is "" when absent (Ometria's default collection is
+// undocumented).
 //
 //	field                                   rule                                      source
 //	@collection                             string                                    DOC CHANGE-EMAIL, SMS-DOI

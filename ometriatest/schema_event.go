@@ -1,6 +1,6 @@
 package ometriatest
 
-// Custom event rules (ometria-api.md §3.3).
+// Custom event rules (sources as in schema.go; docs/emulator.md).
 //
 //	field                                   rule                                      source
 //	timestamp                               required; ISO 8601 date-time with offset  R requires it

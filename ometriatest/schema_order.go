@@ -2,7 +2,7 @@ package ometriatest
 
 import "slices"
 
-// Order rules (ometria-api.md §3.2).
+// Order rules (sources as in schema.go; docs/emulator.md).
 //
 //	field                                   rule                                      source
 //	timestamp                               required; ISO 8601 date-time with offset  R requires it

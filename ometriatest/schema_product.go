@@ -1,6 +1,6 @@
 package ometriatest
 
-// Product rules (ometria-api.md §3.4).
+// Product rules (sources as in schema.go; docs/emulator.md).
 //
 //	field                                   rule                                      source
 //	title                                   required; string                          R requires it; choice: a product without

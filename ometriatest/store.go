@@ -7,7 +7,7 @@ import (
 	"slices"
 )
 
-// Storage (ometria-api.md §2, "Upsert / merge semantics"):
+// Storage (docs/emulator.md, "Documented choices": merge, nulls, default @collection):
 //
 //   - A record is keyed by (account, @type, @collection, id); @collection counts for contacts
 //     only and is "" when absent.

@@ -45,14 +45,15 @@ const shutdownTimeout = 10 * time.Second
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stderr)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
 
-// run parses args, serves until ctx is done and returns the exit code.
-func run(ctx context.Context, args []string, stderr io.Writer) int {
-	opts, err := parseArgs(args, stderr)
+// run parses args, serves until ctx is done and returns the exit code. --version writes to
+// stdout; the usage, errors and the logs go to stderr.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	opts, err := parseArgs(args, stdout, stderr)
 	if errors.Is(err, errHelp) {
 		return exitOK
 	}

@@ -55,7 +55,7 @@ func TestParseArgs(t *testing.T) {
 	if err := os.WriteFile(file, []byte(yml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	o, err := parseArgs([]string{"--config", file, "--account", "beta=k2:3", "--rate-limit", "5", "--burst", "2"}, io.Discard)
+	o, err := parseArgs([]string{"--config", file, "--account", "beta=k2:3", "--rate-limit", "5", "--burst", "2"}, io.Discard, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,10 +65,10 @@ func TestParseArgs(t *testing.T) {
 		o.accounts[0] != (ometriatest.Account{Name: "acme", Key: "k1", RateLimit: 8}) || o.accounts[1].Name != "beta" {
 		t.Errorf("options %+v", o)
 	}
-	if o, err := parseArgs([]string{"--config", file, "--addr", ":1", "--retry-after=false"}, io.Discard); err != nil || o.addr != ":1" || o.config.RetryAfter {
+	if o, err := parseArgs([]string{"--config", file, "--addr", ":1", "--retry-after=false"}, io.Discard, io.Discard); err != nil || o.addr != ":1" || o.config.RetryAfter {
 		t.Errorf("flags do not override the file: %+v %v", o, err)
 	}
-	if o, err := parseArgs(nil, io.Discard); err != nil || o.addr != "127.0.0.1:8080" || o.config.RateLimit != 0 {
+	if o, err := parseArgs(nil, io.Discard, io.Discard); err != nil || o.addr != "127.0.0.1:8080" || o.config.RateLimit != 0 {
 		t.Errorf("defaults: %+v %v", o, err)
 	}
 
@@ -87,7 +87,7 @@ func TestParseArgs(t *testing.T) {
 		{"--nope"},
 	} {
 		var stderr strings.Builder
-		if _, err := parseArgs(args, &stderr); err == nil {
+		if _, err := parseArgs(args, io.Discard, &stderr); err == nil {
 			t.Errorf("parseArgs(%q): no error", args)
 		} else if strings.Contains(err.Error()+stderr.String(), "secret-key-only") {
 			t.Errorf("parseArgs(%q): the key is echoed", args)
@@ -186,9 +186,9 @@ func TestBinary(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
-	var errOut bytes.Buffer
-	if code := run(context.Background(), []string{"--version"}, &errOut); code != exitOK ||
-		!strings.HasPrefix(errOut.String(), "ometria-emulator ") || !strings.Contains(errOut.String(), "(go1.") {
-		t.Fatalf("--version: exit %d, output %q", code, errOut.String())
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"--version"}, &out, &errOut); code != exitOK ||
+		!strings.HasPrefix(out.String(), "ometria-emulator ") || !strings.Contains(out.String(), "(go1.") || errOut.Len() != 0 {
+		t.Fatalf("--version: exit %d, stdout %q, stderr %q", code, out.String(), errOut.String())
 	}
 }

@@ -72,8 +72,9 @@ type options struct {
 // errHelp reports that --help or --version was asked for and answered.
 var errHelp = errors.New("help requested")
 
-// parseArgs parses the command line, reading the config file it names.
-func parseArgs(args []string, stderr io.Writer) (options, error) {
+// parseArgs parses the command line, reading the config file it names. The version goes to
+// stdout, the usage and the flag package's errors to stderr.
+func parseArgs(args []string, stdout, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("ometria-emulator", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address; port 0 picks a free one")
@@ -98,7 +99,7 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 		return options{}, err
 	}
 	if *showVersion {
-		fmt.Fprintln(stderr, "ometria-emulator", version.String())
+		fmt.Fprintln(stdout, "ometria-emulator", version.String())
 		return options{}, errHelp
 	}
 	if accountErr != nil {
