@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+
+	"github.com/kafka-ometria/kafka-ometria/config"
 )
 
 // TestFiltersSelectExactly runs each filter over a topic holding a known mix and checks
@@ -235,7 +237,7 @@ func TestReadOnlyLeavesGroupsAlone(t *testing.T) {
 	topic, _ := mixTopic(t, k)
 	ctx := context.Background()
 	// A group of the service's that has read part of the topic.
-	group := k.prefix + "-push"
+	group := config.StagePush.GroupID(k.prefix)
 	r := kafka.NewReader(kafka.ReaderConfig{Brokers: k.conn.Brokers, GroupID: group, Topic: topic, MaxWait: 100 * time.Millisecond})
 	for range 10 {
 		m, err := r.FetchMessage(ctx)

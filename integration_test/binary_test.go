@@ -208,7 +208,7 @@ func TestSIGTERMDrains(t *testing.T) {
 	p2 := start(t, bin, keyEnv, args...)
 	e.waitAll(t, 60*time.Second, "acme", want)
 	eventually(t, 30*time.Second, "offsets committed at the end of the events and records topics", func() bool {
-		return e.committedAtEnd(t, e.prefix+"-map", e.cfg.Topics.Events[0]) && e.committedAtEnd(t, e.prefix+"-push", e.cfg.Topics.Records)
+		return e.committedAtEnd(t, e.mapGroup(), e.cfg.Topics.Events[0]) && e.committedAtEnd(t, e.pushGroup(), e.cfg.Topics.Records)
 	})
 	if err := p2.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

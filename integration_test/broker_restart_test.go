@@ -134,7 +134,7 @@ func TestBrokerRestartMidRun(t *testing.T) {
 	}
 	t.Logf("every record at the emulator %v after the restart ended", time.Since(t0.Add(took)).Round(time.Millisecond))
 	eventually(t, 90*time.Second, "offsets committed at the end of the events and records topics", func() bool {
-		return e.committedAtEnd(t, e.prefix+"-map", e.cfg.Topics.Events[0]) && e.committedAtEnd(t, e.prefix+"-push", e.cfg.Topics.Records)
+		return e.committedAtEnd(t, e.mapGroup(), e.cfg.Topics.Events[0]) && e.committedAtEnd(t, e.pushGroup(), e.cfg.Topics.Records)
 	})
 	stop()
 	e.checkCommittedPushed(t)

@@ -87,7 +87,7 @@ func TestDLQReplayAfterTheAccountIsFixed(t *testing.T) {
 		return c["unknown_account"] == len(forBeta) && c["missing_email"] == nBad
 	})
 	eventually(t, 30*time.Second, "offsets committed", func() bool {
-		return e.committedAtEnd(t, e.prefix+"-map", e.cfg.Topics.Events[0]) && e.committedAtEnd(t, e.prefix+"-push", e.cfg.Topics.Records)
+		return e.committedAtEnd(t, e.mapGroup(), e.cfg.Topics.Events[0]) && e.committedAtEnd(t, e.pushGroup(), e.cfg.Topics.Records)
 	})
 	stop()
 	counts, coords := e.deadLetters(t)

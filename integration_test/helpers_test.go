@@ -11,6 +11,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/kafka-ometria/kafka-ometria/config"
 	"github.com/kafka-ometria/kafka-ometria/processor"
 )
 
@@ -101,7 +102,7 @@ func (e *env) committed(t *testing.T, group, topic string) map[int]int64 {
 // records lie below the committed offsets.
 func (e *env) checkCommittedPushed(t *testing.T) int {
 	t.Helper()
-	committed := e.committed(t, e.prefix+"-push", e.cfg.Topics.Records)
+	committed := e.committed(t, e.pushGroup(), e.cfg.Topics.Records)
 	have := map[string]bool{}
 	for _, a := range []string{"acme", "beta"} {
 		for _, r := range e.emu.Records(a) {
@@ -219,3 +220,8 @@ func lastOffsetsRequest(topic string, parts []int) *kafka.ListOffsetsRequest {
 	}
 	return req
 }
+
+// mapGroup, pushGroup and retryGroup are the consumer groups of the pipeline's stages.
+func (e *env) mapGroup() string   { return config.StageMap.GroupID(e.prefix) }
+func (e *env) pushGroup() string  { return config.StagePush.GroupID(e.prefix) }
+func (e *env) retryGroup() string { return config.StageRetry.GroupID(e.prefix) }

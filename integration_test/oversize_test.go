@@ -162,8 +162,8 @@ func (e *env) runOversize(t *testing.T, cases []oversizeCase) {
 	want := expected(t, goods)
 	eventually(t, 45*time.Second, "every good record at the emulator and the map and push groups committed at the end", func() bool {
 		n, _ := e.atEmulator(t, want)
-		return n == len(want) && e.committedAtEnd(t, e.prefix+"-map", e.cfg.Topics.Events[0]) &&
-			e.committedAtEnd(t, e.prefix+"-push", e.cfg.Topics.Records)
+		return n == len(want) && e.committedAtEnd(t, e.mapGroup(), e.cfg.Topics.Events[0]) &&
+			e.committedAtEnd(t, e.pushGroup(), e.cfg.Topics.Records)
 	})
 	t.Logf("%d events, %d to dead-letter, through in %v", len(msgs), len(cases), time.Since(start).Round(time.Millisecond))
 	stop()

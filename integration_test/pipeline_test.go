@@ -378,7 +378,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("records differ from the mapper's:\n%s", strings.Join(wrong, "\n"))
 	}
 	eventually(t, 30*time.Second, "offsets committed at the end", func() bool {
-		return e.committedAtEnd(t, e.prefix+"-map", e.cfg.Topics.Events[0]) && e.committedAtEnd(t, e.prefix+"-push", e.cfg.Topics.Records)
+		return e.committedAtEnd(t, e.mapGroup(), e.cfg.Topics.Events[0]) && e.committedAtEnd(t, e.pushGroup(), e.cfg.Topics.Records)
 	})
 	stop()
 	dls := e.readAll(t, e.cfg.Topics.DeadLetter)
@@ -415,7 +415,7 @@ func TestMapStageAlone(t *testing.T) {
 	e.produce(t, values...)
 	stop := e.run(t)
 	eventually(t, 60*time.Second, "the map group committed the events", func() bool {
-		return e.committedAtEnd(t, e.prefix+"-map", e.cfg.Topics.Events[0])
+		return e.committedAtEnd(t, e.mapGroup(), e.cfg.Topics.Events[0])
 	})
 	stop()
 	if n := len(e.readAll(t, e.cfg.Topics.Records)); n != len(want) {

@@ -50,7 +50,7 @@ func TestTwoProcessesRebalance(t *testing.T) {
 	e.waitAll(t, 60*time.Second, "acme", wantAcme)
 	e.waitAll(t, 60*time.Second, "beta", wantBeta)
 	eventually(t, 30*time.Second, "offsets committed at the end of the events and records topics", func() bool {
-		return e.committedAtEnd(t, e.prefix+"-map", e.cfg.Topics.Events[0]) && e.committedAtEnd(t, e.prefix+"-push", e.cfg.Topics.Records)
+		return e.committedAtEnd(t, e.mapGroup(), e.cfg.Topics.Events[0]) && e.committedAtEnd(t, e.pushGroup(), e.cfg.Topics.Records)
 	})
 	stop2()
 

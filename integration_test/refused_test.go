@@ -88,9 +88,9 @@ func TestRefusedKeyParksThenRecovers(t *testing.T) {
 	e.emu.SetFaults(ometriatest.Faults{})
 	e.waitAll(t, 60*time.Second, "beta", wantBeta)
 	eventually(t, 30*time.Second, "offsets committed at the end of the events, records and retry topics", func() bool {
-		return e.committedAtEnd(t, e.prefix+"-map", e.cfg.Topics.Events[0]) &&
-			e.committedAtEnd(t, e.prefix+"-push", e.cfg.Topics.Records) &&
-			e.committedAtEnd(t, e.prefix+"-retry", e.cfg.Topics.Retry)
+		return e.committedAtEnd(t, e.mapGroup(), e.cfg.Topics.Events[0]) &&
+			e.committedAtEnd(t, e.pushGroup(), e.cfg.Topics.Records) &&
+			e.committedAtEnd(t, e.retryGroup(), e.cfg.Topics.Retry)
 	})
 	stop()
 	e.checkDeadLetters(t, values, bad, false)

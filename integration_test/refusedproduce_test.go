@@ -32,7 +32,7 @@ func TestRefusedDeadLetterWaitsForTheTopic(t *testing.T) {
 		return counterValue(t, reg, processor.MetricProduceRefused, e.cfg.Topics.DeadLetter) >= 1
 	})
 	e.waitAll(t, 60*time.Second, "acme", expected(t, values))
-	if e.committedAtEnd(t, e.prefix+"-map", e.cfg.Topics.Events[0]) {
+	if e.committedAtEnd(t, e.mapGroup(), e.cfg.Topics.Events[0]) {
 		t.Fatal("the map stage committed past the event whose dead letter Kafka refused")
 	}
 	if n := len(e.readAll(t, e.cfg.Topics.DeadLetter)); n > 1 { // the sample's one bad event in 20
@@ -43,7 +43,7 @@ func TestRefusedDeadLetterWaitsForTheTopic(t *testing.T) {
 	eventually(t, 60*time.Second, "the dead letter written once the topic takes it, and the commits at the end", func() bool {
 		for _, m := range e.readAll(t, e.cfg.Topics.DeadLetter) {
 			if len(m.Value) == len(bad) && headers(m)[processor.HeaderReason] == "invalid_json" {
-				return e.committedAtEnd(t, e.prefix+"-map", e.cfg.Topics.Events[0])
+				return e.committedAtEnd(t, e.mapGroup(), e.cfg.Topics.Events[0])
 			}
 		}
 		return false

@@ -43,7 +43,7 @@ func TestStopAndRestart(t *testing.T) {
 	stop = e.runWith(t, tune)
 	e.waitAll(t, 60*time.Second, "acme", want)
 	eventually(t, 30*time.Second, "offsets committed at the end of the events and records topics", func() bool {
-		return e.committedAtEnd(t, e.prefix+"-map", e.cfg.Topics.Events[0]) && e.committedAtEnd(t, e.prefix+"-push", e.cfg.Topics.Records)
+		return e.committedAtEnd(t, e.mapGroup(), e.cfg.Topics.Events[0]) && e.committedAtEnd(t, e.pushGroup(), e.cfg.Topics.Records)
 	})
 	stop()
 	if r := e.readAll(t, e.cfg.Topics.Retry); len(r) > 0 {

@@ -128,15 +128,15 @@ func TestSchemaRegistryEndToEnd(t *testing.T) {
 	e.waitDeadLetters(t, 30*time.Second, len(poison)+mapperLetters)
 	e.checkFramedDeadLetters(t, upLetters)
 	eventually(t, 30*time.Second, "offsets committed at the end", func() bool {
-		return e.committedAtEnd(t, e.prefix+"-map", avroTopic) && e.committedAtEnd(t, e.prefix+"-map", jsonTopic) &&
-			e.committedAtEnd(t, e.prefix+"-push", e.cfg.Topics.Records)
+		return e.committedAtEnd(t, e.mapGroup(), avroTopic) && e.committedAtEnd(t, e.mapGroup(), jsonTopic) &&
+			e.committedAtEnd(t, e.pushGroup(), e.cfg.Topics.Records)
 	})
 	t.Logf("before the outage: %d events (Avro and framed JSON) gave %d records and %d dead letters; %d poison messages",
 		len(up), len(wantUp), mapperLetters, len(poison))
 
 	// The registry stops; events of ids no process has cached wait for it.
 	reg.stop()
-	committed := map[string]map[int]int64{avroTopic: e.committed(t, e.prefix+"-map", avroTopic), jsonTopic: e.committed(t, e.prefix+"-map", jsonTopic)}
+	committed := map[string]map[int]int64{avroTopic: e.committed(t, e.mapGroup(), avroTopic), jsonTopic: e.committed(t, e.mapGroup(), jsonTopic)}
 	retriesBefore := metricValue(t, metrics, processor.MetricRegistryRetries, "unavailable")
 	e.produceTopics(t, down)
 	eventually(t, 20*time.Second, "the map stage waiting for the registry", func() bool {
@@ -152,7 +152,7 @@ func TestSchemaRegistryEndToEnd(t *testing.T) {
 		t.Fatalf("with the registry down, %d dead letters, want the %d of before", n, len(poison)+mapperLetters)
 	}
 	for topic, before := range committed {
-		if after := e.committed(t, e.prefix+"-map", topic); !equalOffsets(before, after) {
+		if after := e.committed(t, e.mapGroup(), topic); !equalOffsets(before, after) {
 			t.Fatalf("with the registry down, the map group's offsets on %s moved from %v to %v", topic, before, after)
 		}
 	}
@@ -164,8 +164,8 @@ func TestSchemaRegistryEndToEnd(t *testing.T) {
 	e.waitAll(t, 60*time.Second, "acme", wantDown)
 	e.waitAll(t, time.Second, "acme", wantUp)
 	eventually(t, 30*time.Second, "offsets committed at the end after the outage", func() bool {
-		return e.committedAtEnd(t, e.prefix+"-map", avroTopic) && e.committedAtEnd(t, e.prefix+"-map", jsonTopic) &&
-			e.committedAtEnd(t, e.prefix+"-push", e.cfg.Topics.Records)
+		return e.committedAtEnd(t, e.mapGroup(), avroTopic) && e.committedAtEnd(t, e.mapGroup(), jsonTopic) &&
+			e.committedAtEnd(t, e.pushGroup(), e.cfg.Topics.Records)
 	})
 	if n := metricValue(t, metrics, processor.MetricRegistryWaiting, ""); n != 0 {
 		t.Errorf("after the outage, %v messages still waiting for the registry", n)

@@ -103,7 +103,7 @@ func pipelineThrough(t *testing.T, s secured) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	eventually(t, 30*time.Second, "offsets committed at the end", func() bool {
-		return e.committedAtEnd(t, e.prefix+"-map", e.cfg.Topics.Events[0]) && e.committedAtEnd(t, e.prefix+"-push", e.cfg.Topics.Records)
+		return e.committedAtEnd(t, e.mapGroup(), e.cfg.Topics.Events[0]) && e.committedAtEnd(t, e.pushGroup(), e.cfg.Topics.Records)
 	})
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

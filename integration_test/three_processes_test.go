@@ -114,7 +114,7 @@ accounts:
 	}
 	t.Logf("%v: every record at the emulator (%v after the kill)", time.Since(t0).Round(time.Millisecond), (time.Since(t0) - killedAt).Round(time.Millisecond))
 	eventually(t, 60*time.Second, "offsets committed at the end of the events and records topics", func() bool {
-		return e.committedAtEnd(t, e.prefix+"-map", e.cfg.Topics.Events[0]) && e.committedAtEnd(t, e.prefix+"-push", e.cfg.Topics.Records)
+		return e.committedAtEnd(t, e.mapGroup(), e.cfg.Topics.Events[0]) && e.committedAtEnd(t, e.pushGroup(), e.cfg.Topics.Records)
 	})
 	for i, p := range procs[1:] {
 		if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
