@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 
 	"github.com/kafka-ometria/kafka-ometria/config"
@@ -225,3 +226,34 @@ func lastOffsetsRequest(topic string, parts []int) *kafka.ListOffsetsRequest {
 func (e *env) mapGroup() string   { return config.StageMap.GroupID(e.prefix) }
 func (e *env) pushGroup() string  { return config.StagePush.GroupID(e.prefix) }
 func (e *env) retryGroup() string { return config.StageRetry.GroupID(e.prefix) }
+
+// metricValue is the value of the gauge or counter name whose label is value (the first
+// series when label is ""); 0 when there is none.
+func metricValue(t *testing.T, g prometheus.Gatherer, name, label, value string) float64 {
+	t.Helper()
+	mfs, err := g.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			match := label == ""
+			for _, l := range m.GetLabel() {
+				if l.GetName() == label && l.GetValue() == value {
+					match = true
+				}
+			}
+			if !match {
+				continue
+			}
+			if m.GetGauge() != nil {
+				return m.GetGauge().GetValue()
+			}
+			return m.GetCounter().GetValue()
+		}
+	}
+	return 0
+}

@@ -29,7 +29,7 @@ func TestRefusedDeadLetterWaitsForTheTopic(t *testing.T) {
 	bad := string(invalidJSON(20_000))
 	e.produce(t, append([]string{bad}, values[10:]...)...)
 	eventually(t, 30*time.Second, "the dead letter refused and counted", func() bool {
-		return counterValue(t, reg, processor.MetricProduceRefused, e.cfg.Topics.DeadLetter) >= 1
+		return metricValue(t, reg, processor.MetricProduceRefused, "topic", e.cfg.Topics.DeadLetter) >= 1
 	})
 	e.waitAll(t, 60*time.Second, "acme", expected(t, values))
 	if e.committedAtEnd(t, e.mapGroup(), e.cfg.Topics.Events[0]) {
@@ -71,26 +71,4 @@ func (e *env) setMaxMessageBytes(t *testing.T, topic string, n int) {
 	if err != nil {
 		t.Fatalf("setting max.message.bytes of %s: %v", topic, err)
 	}
-}
-
-// counterValue is the value of the counter name{topic} in reg (0: none).
-func counterValue(t *testing.T, reg *prometheus.Registry, name, topic string) float64 {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "topic" && l.GetValue() == topic {
-					return m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return 0
 }

@@ -137,11 +137,11 @@ func TestSchemaRegistryEndToEnd(t *testing.T) {
 	// The registry stops; events of ids no process has cached wait for it.
 	reg.stop()
 	committed := map[string]map[int]int64{avroTopic: e.committed(t, e.mapGroup(), avroTopic), jsonTopic: e.committed(t, e.mapGroup(), jsonTopic)}
-	retriesBefore := metricValue(t, metrics, processor.MetricRegistryRetries, "unavailable")
+	retriesBefore := metricValue(t, metrics, processor.MetricRegistryRetries, "reason", "unavailable")
 	e.produceTopics(t, down)
 	eventually(t, 20*time.Second, "the map stage waiting for the registry", func() bool {
-		return metricValue(t, metrics, processor.MetricRegistryWaiting, "") >= 1 &&
-			metricValue(t, metrics, processor.MetricRegistryRetries, "unavailable") > retriesBefore
+		return metricValue(t, metrics, processor.MetricRegistryWaiting, "", "") >= 1 &&
+			metricValue(t, metrics, processor.MetricRegistryRetries, "reason", "unavailable") > retriesBefore
 	})
 	time.Sleep(2 * time.Second) // long enough for anything wrongly let through to be pushed
 	wantDown := expected(t, downJSON)
@@ -156,8 +156,8 @@ func TestSchemaRegistryEndToEnd(t *testing.T) {
 			t.Fatalf("with the registry down, the map group's offsets on %s moved from %v to %v", topic, before, after)
 		}
 	}
-	t.Logf("registry down: %v retries, %v messages waiting", metricValue(t, metrics, processor.MetricRegistryRetries, "unavailable")-retriesBefore,
-		metricValue(t, metrics, processor.MetricRegistryWaiting, ""))
+	t.Logf("registry down: %v retries, %v messages waiting", metricValue(t, metrics, processor.MetricRegistryRetries, "reason", "unavailable")-retriesBefore,
+		metricValue(t, metrics, processor.MetricRegistryWaiting, "", ""))
 
 	// A registry with the same schemas at the same address: the waiting events go through.
 	reg.start(t)
@@ -167,7 +167,7 @@ func TestSchemaRegistryEndToEnd(t *testing.T) {
 		return e.committedAtEnd(t, e.mapGroup(), avroTopic) && e.committedAtEnd(t, e.mapGroup(), jsonTopic) &&
 			e.committedAtEnd(t, e.pushGroup(), e.cfg.Topics.Records)
 	})
-	if n := metricValue(t, metrics, processor.MetricRegistryWaiting, ""); n != 0 {
+	if n := metricValue(t, metrics, processor.MetricRegistryWaiting, "", ""); n != 0 {
 		t.Errorf("after the outage, %v messages still waiting for the registry", n)
 	}
 	stop()
@@ -279,37 +279,6 @@ func equalOffsets(a, b map[int]int64) bool {
 		}
 	}
 	return true
-}
-
-// metricValue is the value of the gauge or counter name (with reason=reason when reason
-// is not ""); 0 when it is not there.
-func metricValue(t *testing.T, g prometheus.Gatherer, name, reason string) float64 {
-	t.Helper()
-	mfs, err := g.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			match := reason == ""
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "reason" && l.GetValue() == reason {
-					match = true
-				}
-			}
-			if !match {
-				continue
-			}
-			if m.GetGauge() != nil {
-				return m.GetGauge().GetValue()
-			}
-			return m.GetCounter().GetValue()
-		}
-	}
-	return 0
 }
 
 // mapperDeadLetters returns the reasons of the dead letters the mapper makes of event.
