@@ -238,14 +238,7 @@ accounts:
 		t.Fatal(err)
 	}
 	reg := prometheus.NewPedanticRegistry()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, Options{Config: cfg, Registry: reg, Keys: func(a string) (string, error) { return "key-" + a, nil },
-			Group: group.Config{CommitInterval: 100 * time.Millisecond, DrainTimeout: time.Second, HeartbeatInterval: 100 * time.Millisecond,
-				SessionTimeout: 10 * time.Second, RebalanceTimeout: 10 * time.Second, JoinGroupBackoff: 100 * time.Millisecond}})
-	}()
+	done, stop := runInBackground(t, Options{Config: cfg, Registry: reg, Group: fastGroup(100 * time.Millisecond)})
 	parked := func(account, id string, due time.Time) kafka.Message {
 		return kafka.Message{Key: []byte(account), Value: fmt.Appendf(nil, `{"@type":"contact","id":%q,"email":"a@example.com"}`, id),
 			Headers: []kafka.Header{h(HeaderRecordType, "contact"), h(HeaderRecordID, id), h(HeaderAttempt, "1"),
@@ -289,15 +282,7 @@ accounts:
 	if n := emu.RequestCount("acme"); n != 0 {
 		t.Fatalf("acme's record, due in ten minutes, was pushed (%d requests)", n)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("processor.Run: %v", err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("processor.Run did not return 20 s after cancel")
-	}
+	stop()
 }
 
 // TestMapStageStartsTheReplayTopicWhereStartOffsetsSays: kafka.start_offsets reaches the
@@ -318,14 +303,7 @@ accounts:
 		t.Fatal(err)
 	}
 	produceTo(t, brokers, cfg.Topics.Replay, kafka.Message{Value: []byte(identifyEvent)}) // offset 0: before the group
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, Options{Config: cfg, Keys: func(a string) (string, error) { return "key-" + a, nil },
-			Group: group.Config{CommitInterval: 50 * time.Millisecond, DrainTimeout: time.Second, HeartbeatInterval: 100 * time.Millisecond,
-				SessionTimeout: 10 * time.Second, RebalanceTimeout: 10 * time.Second, JoinGroupBackoff: 100 * time.Millisecond}})
-	}()
+	done, stop := runInBackground(t, Options{Config: cfg, Group: fastGroup(50 * time.Millisecond)})
 	mapGroup := config.StageMap.GroupID(cfg.Kafka.GroupID)
 	committed := func() int64 {
 		resp, err := (&kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 5 * time.Second}).OffsetFetch(context.Background(),
@@ -346,15 +324,7 @@ accounts:
 	})
 	produceTo(t, brokers, cfg.Topics.Replay, kafka.Message{Value: []byte(identifyEvent)}) // offset 1
 	eventually(t, 30*time.Second, "the map group commits the replay topic's second message", func() bool { return committed() == 2 })
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("processor.Run: %v", err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("processor.Run did not return 20 s after cancel")
-	}
+	stop()
 	recs := readRaw(t, brokers, cfg.Topics.Records, 1)
 	if got := rawHeader(recs[0], HeaderSourceOffset); got != "1" || rawHeader(recs[0], HeaderSourceTopic) != cfg.Topics.Replay {
 		t.Fatalf("the record comes from %s offset %s, want %s offset 1", rawHeader(recs[0], HeaderSourceTopic), got, cfg.Topics.Replay)
@@ -367,4 +337,37 @@ accounts:
 	if end, err := conn.ReadLastOffset(); err != nil || end != 1 {
 		t.Fatalf("the records topic ends at %d (%v), want 1: the message before the group was mapped too", end, err)
 	}
+}
+
+// fastGroup is a group config that joins, rebalances and commits (every commit) quickly.
+func fastGroup(commit time.Duration) group.Config {
+	return group.Config{CommitInterval: commit, DrainTimeout: time.Second, HeartbeatInterval: 100 * time.Millisecond,
+		SessionTimeout: 10 * time.Second, RebalanceTimeout: 10 * time.Second, JoinGroupBackoff: 100 * time.Millisecond}
+}
+
+// runInBackground runs Run with o (and API keys "key-<account>") until stop, which fails
+// the test unless Run then returns nil within 20 s; done receives Run's result, for a test
+// that watches for an early return. stop runs at the end of the test too.
+func runInBackground(t *testing.T, o Options) (done <-chan error, stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := make(chan error, 1)
+	o.Keys = func(a string) (string, error) { return "key-" + a, nil }
+	go func() { ch <- Run(ctx, o) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-ch:
+				if err != nil {
+					t.Errorf("processor.Run: %v", err)
+				}
+			case <-time.After(20 * time.Second):
+				t.Error("processor.Run did not return 20 s after cancel")
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return ch, stop
 }
