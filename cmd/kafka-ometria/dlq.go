@@ -100,6 +100,20 @@ func (s *dlqSetup) deadLetterTopic(ctx context.Context) (*dlq.Topic, error) {
 	return t, nil
 }
 
+// openDeadLetters is setup, then the dead-letter topic opened: what the read-only
+// commands start with.
+func (o *dlqFlags) openDeadLetters(ctx context.Context) (*dlqSetup, *dlq.Topic, error) {
+	s, err := o.setup()
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := s.deadLetterTopic(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, t, nil
+}
+
 // noMatch says on stderr that the filter selects nothing of the dead-letter topic.
 func (s *dlqSetup) noMatch(w io.Writer, read int) {
 	s.noMatchIn(w, s.cfg.Topics.DeadLetter, int64(read), "")
@@ -122,12 +136,8 @@ func newDLQStatsCmd(o *dlqFlags) *cobra.Command {
 		Short: "Count entries by reason, account, stage, event type and day; list the replays",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := o.setup()
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			t, err := s.deadLetterTopic(ctx)
+			s, t, err := o.openDeadLetters(ctx)
 			if err != nil {
 				return err
 			}
@@ -168,11 +178,7 @@ func newDLQInspectCmd(o *dlqFlags) *cobra.Command {
 			if page < 1 || size < 0 {
 				return usageError("--page must be 1 or more and --page-size 0 (all) or more")
 			}
-			s, err := o.setup()
-			if err != nil {
-				return err
-			}
-			t, err := s.deadLetterTopic(cmd.Context())
+			s, t, err := o.openDeadLetters(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -222,11 +228,7 @@ func newDLQExportCmd(o *dlqFlags) *cobra.Command {
 		Short: "Write matching entries as JSONL (value, key, headers, coordinates), for dlq import",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := o.setup()
-			if err != nil {
-				return err
-			}
-			t, err := s.deadLetterTopic(cmd.Context())
+			s, t, err := o.openDeadLetters(cmd.Context())
 			if err != nil {
 				return err
 			}
