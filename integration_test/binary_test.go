@@ -1,7 +1,6 @@
 package integration_test
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -15,6 +14,8 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/kafka-ometria/kafka-ometria/internal/itest"
 )
 
 var (
@@ -57,28 +58,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// syncBuffer is a bytes.Buffer safe for a process writing while the test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // proc is a running kafka-ometria.
 type proc struct {
 	cmd    *exec.Cmd
-	stderr *syncBuffer
+	stderr *itest.Buffer
 	done   chan struct{}
 	err    error
 }
@@ -86,7 +69,7 @@ type proc struct {
 // start runs the binary with args, in the test's environment plus env.
 func start(t *testing.T, bin string, env []string, args ...string) *proc {
 	t.Helper()
-	p := &proc{cmd: exec.Command(bin, args...), stderr: &syncBuffer{}, done: make(chan struct{})}
+	p := &proc{cmd: exec.Command(bin, args...), stderr: &itest.Buffer{}, done: make(chan struct{})}
 	// The test's environment without any OMETRIA_KEY_ variable, plus env.
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "OMETRIA_KEY_") {

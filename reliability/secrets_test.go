@@ -25,6 +25,7 @@ import (
 
 	"github.com/kafka-ometria/kafka-ometria/config"
 	"github.com/kafka-ometria/kafka-ometria/group"
+	"github.com/kafka-ometria/kafka-ometria/internal/itest"
 	"github.com/kafka-ometria/kafka-ometria/ometriatest"
 	"github.com/kafka-ometria/kafka-ometria/processor"
 )
@@ -249,7 +250,7 @@ func debugRun(t *testing.T, b *broker, seed int64, password string) (map[string]
 	for _, a := range s.accounts {
 		keys[a.name] = a.key
 	}
-	var logs syncBuffer
+	var logs itest.Buffer
 	log := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(&logs), zap.DebugLevel))
 	reg := prometheus.NewRegistry()
 	opts := processor.Options{Config: cfg, SASLPassword: password, Logger: log, Registry: reg,
