@@ -15,6 +15,7 @@ import (
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/kafka-ometria/kafka-ometria/internal/itest"
 	"github.com/kafka-ometria/kafka-ometria/processor"
 )
 
@@ -160,7 +161,7 @@ func (e *env) runOversize(t *testing.T, cases []oversizeCase) {
 	start := time.Now()
 	stop := e.run(t)
 	want := expected(t, goods)
-	eventually(t, 45*time.Second, "every good record at the emulator and the map and push groups committed at the end", func() bool {
+	itest.Eventually(t, 45*time.Second, "every good record at the emulator and the map and push groups committed at the end", func() bool {
 		n, _ := e.atEmulator(t, want)
 		return n == len(want) && e.committedAtEnd(t, e.mapGroup(), e.cfg.Topics.Events[0]) &&
 			e.committedAtEnd(t, e.pushGroup(), e.cfg.Topics.Records)

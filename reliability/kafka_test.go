@@ -14,6 +14,8 @@ import (
 
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kafka-ometria/kafka-ometria/internal/itest"
 )
 
 // broker is the Kafka of the suites (KAFKA_BROKERS, its plain listener).
@@ -72,7 +74,7 @@ func (b *broker) createTopics(t *testing.T, partitions, maxBytes int, topics ...
 		}
 	}
 	// Wait until the metadata has every partition with a leader.
-	eventually(t, 30*time.Second, "the new topics have leaders", func() bool {
+	itest.Eventually(t, 30*time.Second, "the new topics have leaders", func() bool {
 		meta, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
 		if err != nil || len(meta.Topics) != len(topics) {
 			return false
