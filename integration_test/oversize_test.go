@@ -47,22 +47,8 @@ func (e *env) createTopics(t *testing.T, topics map[string]int) {
 	defer cancel()
 	c, done := e.client()
 	defer done()
-	req := &kafka.CreateTopicsRequest{}
-	for name, limit := range topics {
-		tc := kafka.TopicConfig{Topic: name, NumPartitions: e.cfg.Kafka.TopicPartitions, ReplicationFactor: -1}
-		if limit > 0 {
-			tc.ConfigEntries = []kafka.ConfigEntry{{ConfigName: "max.message.bytes", ConfigValue: strconv.Itoa(limit)}}
-		}
-		req.Topics = append(req.Topics, tc)
-	}
-	resp, err := c.CreateTopics(ctx, req)
-	if err != nil {
+	if err := itest.CreateTopics(ctx, c, e.cfg.Kafka.TopicPartitions, topics); err != nil {
 		t.Fatal(err)
-	}
-	for name, err := range resp.Errors {
-		if err != nil {
-			t.Fatalf("creating %s: %v", name, err)
-		}
 	}
 }
 

@@ -336,7 +336,7 @@ func (e *env) committedAtEnd(t *testing.T, group, topic string) bool {
 	if err != nil {
 		return false
 	}
-	lo, err := c.ListOffsets(ctx, lastOffsetsRequest(topic, parts))
+	lo, err := c.ListOffsets(ctx, itest.LastOffsetsRequest(topic, parts))
 	if err != nil {
 		return false
 	}

@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -56,22 +55,12 @@ func (b *broker) createTopics(t *testing.T, partitions, maxBytes int, topics ...
 	defer cancel()
 	c, done := b.client()
 	defer done()
-	req := &kafka.CreateTopicsRequest{}
+	maxBytesOf := map[string]int{}
 	for _, name := range topics {
-		tc := kafka.TopicConfig{Topic: name, NumPartitions: partitions, ReplicationFactor: -1}
-		if maxBytes > 0 {
-			tc.ConfigEntries = []kafka.ConfigEntry{{ConfigName: "max.message.bytes", ConfigValue: strconv.Itoa(maxBytes)}}
-		}
-		req.Topics = append(req.Topics, tc)
+		maxBytesOf[name] = maxBytes
 	}
-	resp, err := c.CreateTopics(ctx, req)
-	if err != nil {
+	if err := itest.CreateTopics(ctx, c, partitions, maxBytesOf); err != nil {
 		t.Fatal(err)
-	}
-	for name, err := range resp.Errors {
-		if err != nil {
-			t.Fatalf("creating %s: %v", name, err)
-		}
 	}
 	// Wait until the metadata has every partition with a leader.
 	itest.Eventually(t, 30*time.Second, "the new topics have leaders", func() bool {
@@ -135,10 +124,7 @@ func (b *broker) ends(t *testing.T, topic string) map[int]int64 {
 	defer cancel()
 	c, done := b.client()
 	defer done()
-	req := &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{}}
-	for _, p := range ps {
-		req.Topics[topic] = append(req.Topics[topic], kafka.LastOffsetOf(p))
-	}
+	req := itest.LastOffsetsRequest(topic, ps)
 	for {
 		lo, err := c.ListOffsets(ctx, req)
 		if err == nil {
