@@ -2,7 +2,6 @@ package integration_test
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -181,7 +180,7 @@ func TestBadConfigFails(t *testing.T) {
 		return path
 	}
 	// A broker address where nothing listens: connection refused.
-	closed := closedPort(t)
+	closed := itest.FreeAddr(t)
 	// A cluster without the topics, which does not create topics when asked for them,
 	// and a config without create_topics.
 	bare, err := kfake.NewCluster(kfake.NumBrokers(1))
@@ -234,15 +233,4 @@ func TestBadConfigFails(t *testing.T) {
 			t.Logf("exit %d after %v: %s", code, took.Round(time.Millisecond), last)
 		})
 	}
-}
-
-// closedPort returns a loopback address where nothing listens.
-func closedPort(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
 }

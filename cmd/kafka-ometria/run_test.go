@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"regexp"
@@ -19,15 +18,6 @@ import (
 	"github.com/kafka-ometria/kafka-ometria/internal/itest"
 	"github.com/kafka-ometria/kafka-ometria/ometriatest"
 )
-
-func freeAddr(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
 
 func get(url string) (int, string) {
 	resp, err := http.Get(url)
@@ -76,7 +66,7 @@ accounts:
 	}
 	w.Close()
 
-	rp := &runningPipeline{emu: emu, addr: freeAddr(t), exit: make(chan int, 1), errOut: &itest.Buffer{}}
+	rp := &runningPipeline{emu: emu, addr: itest.FreeAddr(t), exit: make(chan int, 1), errOut: &itest.Buffer{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	rp.cancel = cancel
 	t.Cleanup(cancel)
@@ -199,7 +189,7 @@ func TestRunUsageErrors(t *testing.T) {
 func TestRunStagesFlagIsValidated(t *testing.T) {
 	// Valid configs whose broker refuses connections, should anything get that far: one
 	// for the push and retry stages only, without event topics, and one for every stage.
-	broker := freeAddr(t)
+	broker := itest.FreeAddr(t)
 	noEvents := writeFile(t, "config.yaml", fmt.Sprintf(`
 kafka: {brokers: [%q]}
 stages: [push, retry]
