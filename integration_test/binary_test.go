@@ -1,10 +1,7 @@
 package integration_test
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +12,8 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/kafka-ometria/kafka-ometria/internal/itest"
 )
 
 var (
@@ -57,87 +56,25 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// syncBuffer is a bytes.Buffer safe for a process writing while the test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // proc is a running kafka-ometria.
-type proc struct {
-	cmd    *exec.Cmd
-	stderr *syncBuffer
-	done   chan struct{}
-	err    error
-}
+type proc struct{ *itest.Proc }
 
-// start runs the binary with args, in the test's environment plus env.
+// start runs the binary with args, in the test's environment (without any OMETRIA_KEY_
+// variable) plus env.
 func start(t *testing.T, bin string, env []string, args ...string) *proc {
 	t.Helper()
-	p := &proc{cmd: exec.Command(bin, args...), stderr: &syncBuffer{}, done: make(chan struct{})}
-	// The test's environment without any OMETRIA_KEY_ variable, plus env.
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "OMETRIA_KEY_") {
-			p.cmd.Env = append(p.cmd.Env, kv)
-		}
-	}
-	p.cmd.Env = append(p.cmd.Env, env...)
-	p.cmd.Stdout, p.cmd.Stderr = p.stderr, p.stderr
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.err = p.cmd.Wait(); close(p.done) }()
-	t.Cleanup(func() {
-		select {
-		case <-p.done:
-		default:
-			p.cmd.Process.Kill()
-			<-p.done
-		}
-	})
-	return p
+	return &proc{itest.Start(t, bin, env, args...)}
 }
 
 // wait waits up to d for the process to exit and returns its exit code; -1 when it did
 // not exit in time (it is then killed).
 func (p *proc) wait(d time.Duration) int {
-	select {
-	case <-p.done:
-	case <-time.After(d):
-		p.cmd.Process.Kill()
-		<-p.done
-		return -1
-	}
-	var ee *exec.ExitError
-	if errors.As(p.err, &ee) {
-		return ee.ExitCode()
-	}
-	if p.err != nil {
-		return -2
-	}
-	return 0
+	code, _ := p.Wait(d)
+	return code
 }
 
 // tail returns the last lines of the process's output, for a failure message.
-func (p *proc) tail() string {
-	lines := strings.Split(strings.TrimSpace(p.stderr.String()), "\n")
-	if len(lines) > 30 {
-		lines = lines[len(lines)-30:]
-	}
-	return strings.Join(lines, "\n")
-}
+func (p *proc) tail() string { return p.Tail(30) }
 
 // configFile writes the YAML config of e for the binary: the same brokers, topics and
 // groups as e.cfg; acme only, its key in OMETRIA_KEY_ACME.
@@ -174,16 +111,16 @@ func TestSIGTERMDrains(t *testing.T) {
 	args := []string{"run", "--config", cfg, "--listen", "127.0.0.1:0"}
 
 	p := start(t, bin, keyEnv, args...)
-	eventually(t, 60*time.Second, "some records at the emulator", func() bool {
+	itest.Eventually(t, 60*time.Second, "some records at the emulator", func() bool {
 		select {
-		case <-p.done:
-			t.Fatalf("kafka-ometria exited early: %v\n%s", p.err, p.tail())
+		case <-p.Done():
+			t.Fatalf("kafka-ometria exited early: %v\n%s", p.Err(), p.tail())
 		default:
 		}
 		n, _ := e.atEmulator(t, want)
 		return n > 0
 	})
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := p.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	t0 := time.Now()
@@ -192,7 +129,7 @@ func TestSIGTERMDrains(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("after SIGTERM: exit code %d after %v (-1: still running after 30s, killed)\n%s", code, took.Round(time.Millisecond), p.tail())
 	}
-	if !strings.Contains(p.stderr.String(), `"kafka-ometria stopped"`) {
+	if !strings.Contains(p.Out.String(), `"kafka-ometria stopped"`) {
 		t.Errorf("no \"kafka-ometria stopped\" log line:\n%s", p.tail())
 	}
 	n, wrong := e.atEmulator(t, want)
@@ -207,16 +144,16 @@ func TestSIGTERMDrains(t *testing.T) {
 
 	p2 := start(t, bin, keyEnv, args...)
 	e.waitAll(t, 60*time.Second, "acme", want)
-	eventually(t, 30*time.Second, "offsets committed at the end of the events and records topics", func() bool {
+	itest.Eventually(t, 30*time.Second, "offsets committed at the end of the events and records topics", func() bool {
 		return e.committedAtEnd(t, e.mapGroup(), e.cfg.Topics.Events[0]) && e.committedAtEnd(t, e.pushGroup(), e.cfg.Topics.Records)
 	})
-	if err := p2.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := p2.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	if code := p2.wait(30 * time.Second); code != 0 {
 		t.Fatalf("second run, after SIGTERM: exit code %d (-1: still running after 30s)\n%s", code, p2.tail())
 	}
-	for _, out := range []string{p.stderr.String(), p2.stderr.String()} {
+	for _, out := range []string{p.Out.String(), p2.Out.String()} {
 		if strings.Contains(out, "key-acme") {
 			t.Error("the API key appears in the logs")
 		}
@@ -243,7 +180,7 @@ func TestBadConfigFails(t *testing.T) {
 		return path
 	}
 	// A broker address where nothing listens: connection refused.
-	closed := closedPort(t)
+	closed := itest.FreeAddr(t)
 	// A cluster without the topics, which does not create topics when asked for them,
 	// and a config without create_topics.
 	bare, err := kfake.NewCluster(kfake.NumBrokers(1))
@@ -296,15 +233,4 @@ func TestBadConfigFails(t *testing.T) {
 			t.Logf("exit %d after %v: %s", code, took.Round(time.Millisecond), last)
 		})
 	}
-}
-
-// closedPort returns a loopback address where nothing listens.
-func closedPort(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/kafka-ometria/kafka-ometria/internal/itest"
 	"github.com/kafka-ometria/kafka-ometria/processor"
 )
 
@@ -94,7 +95,7 @@ func TestBrokerRestartMidRun(t *testing.T) {
 		default:
 		}
 	}
-	eventually(t, 60*time.Second, "some records at the emulator", func() bool {
+	itest.Eventually(t, 60*time.Second, "some records at the emulator", func() bool {
 		exited()
 		n, _ := e.atEmulator(t, want)
 		return n >= 50
@@ -133,7 +134,7 @@ func TestBrokerRestartMidRun(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	t.Logf("every record at the emulator %v after the restart ended", time.Since(t0.Add(took)).Round(time.Millisecond))
-	eventually(t, 90*time.Second, "offsets committed at the end of the events and records topics", func() bool {
+	itest.Eventually(t, 90*time.Second, "offsets committed at the end of the events and records topics", func() bool {
 		return e.committedAtEnd(t, e.mapGroup(), e.cfg.Topics.Events[0]) && e.committedAtEnd(t, e.pushGroup(), e.cfg.Topics.Records)
 	})
 	stop()

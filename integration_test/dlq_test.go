@@ -18,6 +18,7 @@ import (
 
 	"github.com/kafka-ometria/kafka-ometria/config"
 	"github.com/kafka-ometria/kafka-ometria/dlq"
+	"github.com/kafka-ometria/kafka-ometria/internal/itest"
 	"github.com/kafka-ometria/kafka-ometria/mapper"
 	"github.com/kafka-ometria/kafka-ometria/ometriatest"
 	"github.com/kafka-ometria/kafka-ometria/processor"
@@ -82,11 +83,11 @@ func TestDLQReplayAfterTheAccountIsFixed(t *testing.T) {
 	stop := e.run(t)
 	e.waitAll(t, 60*time.Second, "acme", expected(t, forAcme))
 	nBad := len(bad)
-	eventually(t, 30*time.Second, "the dead letters written", func() bool {
+	itest.Eventually(t, 30*time.Second, "the dead letters written", func() bool {
 		c, _ := e.deadLetters(t)
 		return c["unknown_account"] == len(forBeta) && c["missing_email"] == nBad
 	})
-	eventually(t, 30*time.Second, "offsets committed", func() bool {
+	itest.Eventually(t, 30*time.Second, "offsets committed", func() bool {
 		return e.committedAtEnd(t, e.mapGroup(), e.cfg.Topics.Events[0]) && e.committedAtEnd(t, e.pushGroup(), e.cfg.Topics.Records)
 	})
 	stop()
@@ -110,7 +111,7 @@ func TestDLQReplayAfterTheAccountIsFixed(t *testing.T) {
 	if sum.Counts.Sent != int64(nBad) {
 		t.Fatalf("replay --reason missing_email: %+v", sum.Counts)
 	}
-	eventually(t, 30*time.Second, "the replayed missing_email events dead-lettered again", func() bool {
+	itest.Eventually(t, 30*time.Second, "the replayed missing_email events dead-lettered again", func() bool {
 		c, _ := e.deadLetters(t)
 		return c["missing_email"] == 2*nBad
 	})
@@ -242,7 +243,7 @@ func TestDLQPushStageLettersReplayed(t *testing.T) {
 	e.produce(t, values...)
 	stop := e.run(t)
 	defer stop()
-	eventually(t, 60*time.Second, "every record dead-lettered by the push stage", func() bool {
+	itest.Eventually(t, 60*time.Second, "every record dead-lettered by the push stage", func() bool {
 		return e.deadLetterCount(t, "push") == len(want)
 	})
 	e.emu.SetFaults(ometriatest.Faults{})
@@ -250,7 +251,7 @@ func TestDLQPushStageLettersReplayed(t *testing.T) {
 	if sum.Counts.Sent != int64(len(want)) || sum.Counts.SentTo[e.cfg.Topics.Records] != int64(len(want)) {
 		t.Fatalf("replay --stage push: %+v", sum.Counts)
 	}
-	eventually(t, 60*time.Second, "every replayed record at the emulator", func() bool { n, _ := e.atEmulator(t, want); return n == len(want) })
+	itest.Eventually(t, 60*time.Second, "every replayed record at the emulator", func() bool { n, _ := e.atEmulator(t, want); return n == len(want) })
 	if _, wrong := e.atEmulator(t, want); len(wrong) > 0 {
 		t.Fatalf("records differ from the mapper's:\n%s", strings.Join(wrong, "\n"))
 	}
@@ -292,15 +293,15 @@ func TestDLQReplayKilledAndRestarted(t *testing.T) {
 	cfg := e.dlqConfigFile(t)
 	args := []string{"dlq", "replay", "--config", cfg, "--rate", "200"}
 	p := start(t, bin, nil, args...)
-	eventually(t, 30*time.Second, "the replay half way", func() bool {
+	itest.Eventually(t, 30*time.Second, "the replay half way", func() bool {
 		select {
-		case <-p.done:
-			t.Fatalf("the replay ended before it was killed: %v\n%s", p.err, p.tail())
+		case <-p.Done():
+			t.Fatalf("the replay ended before it was killed: %v\n%s", p.Err(), p.tail())
 		default:
 		}
 		return len(e.readAll(t, c.Replay)) >= n/3
 	})
-	p.cmd.Process.Kill()
+	p.Cmd.Process.Kill()
 	p.wait(10 * time.Second)
 	killed := len(e.readAll(t, c.Replay))
 	p2 := start(t, bin, nil, args...)

@@ -13,6 +13,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/kafka-ometria/kafka-ometria/config"
+	"github.com/kafka-ometria/kafka-ometria/internal/itest"
 	"github.com/kafka-ometria/kafka-ometria/processor"
 )
 
@@ -189,7 +190,7 @@ func (e *env) endOffsets(t *testing.T, topic string) map[int]int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lo, err := c.ListOffsets(ctx, lastOffsetsRequest(topic, parts))
+	lo, err := c.ListOffsets(ctx, itest.LastOffsetsRequest(topic, parts))
 	if err != nil {
 		t.Fatalf("end offsets of %s: %v", topic, err)
 	}
@@ -211,15 +212,6 @@ func partitionsOf(ctx context.Context, c *kafka.Client, topic string) ([]int, er
 		parts = append(parts, p.ID)
 	}
 	return parts, nil
-}
-
-// lastOffsetsRequest asks for the end offsets of parts of topic.
-func lastOffsetsRequest(topic string, parts []int) *kafka.ListOffsetsRequest {
-	req := &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{}}
-	for _, p := range parts {
-		req.Topics[topic] = append(req.Topics[topic], kafka.LastOffsetOf(p))
-	}
-	return req
 }
 
 // mapGroup, pushGroup and retryGroup are the consumer groups of the pipeline's stages.

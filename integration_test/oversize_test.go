@@ -15,6 +15,7 @@ import (
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/kafka-ometria/kafka-ometria/internal/itest"
 	"github.com/kafka-ometria/kafka-ometria/processor"
 )
 
@@ -46,22 +47,8 @@ func (e *env) createTopics(t *testing.T, topics map[string]int) {
 	defer cancel()
 	c, done := e.client()
 	defer done()
-	req := &kafka.CreateTopicsRequest{}
-	for name, limit := range topics {
-		tc := kafka.TopicConfig{Topic: name, NumPartitions: e.cfg.Kafka.TopicPartitions, ReplicationFactor: -1}
-		if limit > 0 {
-			tc.ConfigEntries = []kafka.ConfigEntry{{ConfigName: "max.message.bytes", ConfigValue: strconv.Itoa(limit)}}
-		}
-		req.Topics = append(req.Topics, tc)
-	}
-	resp, err := c.CreateTopics(ctx, req)
-	if err != nil {
+	if err := itest.CreateTopics(ctx, c, e.cfg.Kafka.TopicPartitions, topics); err != nil {
 		t.Fatal(err)
-	}
-	for name, err := range resp.Errors {
-		if err != nil {
-			t.Fatalf("creating %s: %v", name, err)
-		}
 	}
 }
 
@@ -160,7 +147,7 @@ func (e *env) runOversize(t *testing.T, cases []oversizeCase) {
 	start := time.Now()
 	stop := e.run(t)
 	want := expected(t, goods)
-	eventually(t, 45*time.Second, "every good record at the emulator and the map and push groups committed at the end", func() bool {
+	itest.Eventually(t, 45*time.Second, "every good record at the emulator and the map and push groups committed at the end", func() bool {
 		n, _ := e.atEmulator(t, want)
 		return n == len(want) && e.committedAtEnd(t, e.mapGroup(), e.cfg.Topics.Events[0]) &&
 			e.committedAtEnd(t, e.pushGroup(), e.cfg.Topics.Records)

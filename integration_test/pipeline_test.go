@@ -18,6 +18,7 @@ import (
 
 	"github.com/kafka-ometria/kafka-ometria/config"
 	"github.com/kafka-ometria/kafka-ometria/group"
+	"github.com/kafka-ometria/kafka-ometria/internal/itest"
 	"github.com/kafka-ometria/kafka-ometria/mapper"
 	"github.com/kafka-ometria/kafka-ometria/ometriatest"
 	"github.com/kafka-ometria/kafka-ometria/processor"
@@ -233,18 +234,6 @@ func expectedFor(t *testing.T, settings mapper.Settings, values []string) map[st
 
 var sinkForTests = sink.Config{Linger: 50 * time.Millisecond, RetryInitial: 10 * time.Millisecond, RetryMax: 200 * time.Millisecond, Unavailable: 300 * time.Millisecond}
 
-// eventually polls cond until it holds or d passes.
-func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %s", d, what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 // atEmulator reports which expected records the emulator holds, exactly as expected.
 func (e *env) atEmulator(t *testing.T, want map[string]json.RawMessage) (ok int, wrong []string) {
 	got := map[string]json.RawMessage{}
@@ -347,7 +336,7 @@ func (e *env) committedAtEnd(t *testing.T, group, topic string) bool {
 	if err != nil {
 		return false
 	}
-	lo, err := c.ListOffsets(ctx, lastOffsetsRequest(topic, parts))
+	lo, err := c.ListOffsets(ctx, itest.LastOffsetsRequest(topic, parts))
 	if err != nil {
 		return false
 	}
@@ -373,11 +362,11 @@ func TestEndToEnd(t *testing.T) {
 	want := expected(t, values)
 	e.produce(t, values...)
 	stop := e.run(t)
-	eventually(t, 60*time.Second, "every record at the emulator", func() bool { n, _ := e.atEmulator(t, want); return n == len(want) })
+	itest.Eventually(t, 60*time.Second, "every record at the emulator", func() bool { n, _ := e.atEmulator(t, want); return n == len(want) })
 	if _, wrong := e.atEmulator(t, want); len(wrong) > 0 {
 		t.Fatalf("records differ from the mapper's:\n%s", strings.Join(wrong, "\n"))
 	}
-	eventually(t, 30*time.Second, "offsets committed at the end", func() bool {
+	itest.Eventually(t, 30*time.Second, "offsets committed at the end", func() bool {
 		return e.committedAtEnd(t, e.mapGroup(), e.cfg.Topics.Events[0]) && e.committedAtEnd(t, e.pushGroup(), e.cfg.Topics.Records)
 	})
 	stop()
@@ -414,7 +403,7 @@ func TestMapStageAlone(t *testing.T) {
 	want := expected(t, values)
 	e.produce(t, values...)
 	stop := e.run(t)
-	eventually(t, 60*time.Second, "the map group committed the events", func() bool {
+	itest.Eventually(t, 60*time.Second, "the map group committed the events", func() bool {
 		return e.committedAtEnd(t, e.mapGroup(), e.cfg.Topics.Events[0])
 	})
 	stop()

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kafka-ometria/kafka-ometria/internal/itest"
 	"github.com/kafka-ometria/kafka-ometria/mapper"
 	"github.com/kafka-ometria/kafka-ometria/processor"
 )
@@ -37,10 +38,10 @@ func TestTwoProcessesRebalance(t *testing.T) {
 	}
 
 	stop1 := e.runWith(t, tune)
-	eventually(t, 60*time.Second, "a quarter of the records at the emulator", func() bool { return at() >= total/4 })
+	itest.Eventually(t, 60*time.Second, "a quarter of the records at the emulator", func() bool { return at() >= total/4 })
 	t.Logf("%d of %d records at the emulator: starting the second process", at(), total)
 	stop2 := e.runWith(t, tune)
-	eventually(t, 60*time.Second, "60% of the records at the emulator", func() bool { return at() >= total*6/10 })
+	itest.Eventually(t, 60*time.Second, "60% of the records at the emulator", func() bool { return at() >= total*6/10 })
 	t.Logf("%d of %d records at the emulator: stopping the first process", at(), total)
 	stop1()
 	if at() == total {
@@ -49,7 +50,7 @@ func TestTwoProcessesRebalance(t *testing.T) {
 
 	e.waitAll(t, 60*time.Second, "acme", wantAcme)
 	e.waitAll(t, 60*time.Second, "beta", wantBeta)
-	eventually(t, 30*time.Second, "offsets committed at the end of the events and records topics", func() bool {
+	itest.Eventually(t, 30*time.Second, "offsets committed at the end of the events and records topics", func() bool {
 		return e.committedAtEnd(t, e.mapGroup(), e.cfg.Topics.Events[0]) && e.committedAtEnd(t, e.pushGroup(), e.cfg.Topics.Records)
 	})
 	stop2()

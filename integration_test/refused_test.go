@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kafka-ometria/kafka-ometria/config"
+	"github.com/kafka-ometria/kafka-ometria/internal/itest"
 	"github.com/kafka-ometria/kafka-ometria/mapper"
 	"github.com/kafka-ometria/kafka-ometria/ometriatest"
 	"github.com/kafka-ometria/kafka-ometria/processor"
@@ -36,7 +37,7 @@ func TestRefusedKeyParksThenRecovers(t *testing.T) {
 	}
 	// beta's partition may be read after acme's (a real broker spreads the work over
 	// time): wait for its first refused push rather than expect it already.
-	eventually(t, 30*time.Second, "a push of beta refused (else the test proves nothing)", func() bool {
+	itest.Eventually(t, 30*time.Second, "a push of beta refused (else the test proves nothing)", func() bool {
 		for _, r := range e.emu.Requests("beta") {
 			if r.Status == 403 {
 				return true
@@ -48,7 +49,7 @@ func TestRefusedKeyParksThenRecovers(t *testing.T) {
 	// Every beta record is parked on the retry topic, as it was mapped, with its attempt,
 	// next attempt and reason; no acme record is.
 	parked := map[string]int64{}
-	eventually(t, 30*time.Second, "every record of beta parked on the retry topic", func() bool {
+	itest.Eventually(t, 30*time.Second, "every record of beta parked on the retry topic", func() bool {
 		for _, m := range e.readAll(t, e.cfg.Topics.Retry) {
 			hs := headers(m)
 			id := hs[processor.HeaderRecordType] + "/" + hs[processor.HeaderRecordID]
@@ -87,7 +88,7 @@ func TestRefusedKeyParksThenRecovers(t *testing.T) {
 	// The key is fixed: the retry stage pushes beta's records.
 	e.emu.SetFaults(ometriatest.Faults{})
 	e.waitAll(t, 60*time.Second, "beta", wantBeta)
-	eventually(t, 30*time.Second, "offsets committed at the end of the events, records and retry topics", func() bool {
+	itest.Eventually(t, 30*time.Second, "offsets committed at the end of the events, records and retry topics", func() bool {
 		return e.committedAtEnd(t, e.mapGroup(), e.cfg.Topics.Events[0]) &&
 			e.committedAtEnd(t, e.pushGroup(), e.cfg.Topics.Records) &&
 			e.committedAtEnd(t, e.retryGroup(), e.cfg.Topics.Retry)

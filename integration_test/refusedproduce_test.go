@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 
+	"github.com/kafka-ometria/kafka-ometria/internal/itest"
 	"github.com/kafka-ometria/kafka-ometria/processor"
 )
 
@@ -28,7 +29,7 @@ func TestRefusedDeadLetterWaitsForTheTopic(t *testing.T) {
 	e.setMaxMessageBytes(t, e.cfg.Topics.DeadLetter, 2000)
 	bad := string(invalidJSON(20_000))
 	e.produce(t, append([]string{bad}, values[10:]...)...)
-	eventually(t, 30*time.Second, "the dead letter refused and counted", func() bool {
+	itest.Eventually(t, 30*time.Second, "the dead letter refused and counted", func() bool {
 		return metricValue(t, reg, processor.MetricProduceRefused, "topic", e.cfg.Topics.DeadLetter) >= 1
 	})
 	e.waitAll(t, 60*time.Second, "acme", expected(t, values))
@@ -40,7 +41,7 @@ func TestRefusedDeadLetterWaitsForTheTopic(t *testing.T) {
 	}
 
 	e.setMaxMessageBytes(t, e.cfg.Topics.DeadLetter, 1<<20)
-	eventually(t, 60*time.Second, "the dead letter written once the topic takes it, and the commits at the end", func() bool {
+	itest.Eventually(t, 60*time.Second, "the dead letter written once the topic takes it, and the commits at the end", func() bool {
 		for _, m := range e.readAll(t, e.cfg.Topics.DeadLetter) {
 			if len(m.Value) == len(bad) && headers(m)[processor.HeaderReason] == "invalid_json" {
 				return e.committedAtEnd(t, e.mapGroup(), e.cfg.Topics.Events[0])

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kafka-ometria/kafka-ometria/internal/itest"
 	"github.com/kafka-ometria/kafka-ometria/processor"
 )
 
@@ -23,7 +24,7 @@ func TestStopAndRestart(t *testing.T) {
 		o.Group.PartitionUnfinished, o.Group.PartitionWindow = 100, 100
 	}
 	stop := e.runWith(t, tune)
-	eventually(t, 60*time.Second, "a third of the records at the emulator", func() bool {
+	itest.Eventually(t, 60*time.Second, "a third of the records at the emulator", func() bool {
 		n, _ := e.atEmulator(t, want)
 		return n >= len(want)/3
 	})
@@ -42,7 +43,7 @@ func TestStopAndRestart(t *testing.T) {
 
 	stop = e.runWith(t, tune)
 	e.waitAll(t, 60*time.Second, "acme", want)
-	eventually(t, 30*time.Second, "offsets committed at the end of the events and records topics", func() bool {
+	itest.Eventually(t, 30*time.Second, "offsets committed at the end of the events and records topics", func() bool {
 		return e.committedAtEnd(t, e.mapGroup(), e.cfg.Topics.Events[0]) && e.committedAtEnd(t, e.pushGroup(), e.cfg.Topics.Records)
 	})
 	stop()

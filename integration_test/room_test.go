@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kafka-ometria/kafka-ometria/internal/itest"
 	"github.com/kafka-ometria/kafka-ometria/ometriatest"
 )
 
@@ -80,7 +81,7 @@ func TestParkedRecordsLeaveThePushStageRoom(t *testing.T) {
 		beta = append(beta, event(i))
 	}
 	e.produceMsgs(t, routed(beta, func(int) string { return "beta" }))
-	eventually(t, 60*time.Second, fmt.Sprintf("%d records of beta parked (fewer: the records waiting in the retry stage took the push stage's room)", parked), func() bool {
+	itest.Eventually(t, 60*time.Second, fmt.Sprintf("%d records of beta parked (fewer: the records waiting in the retry stage took the push stage's room)", parked), func() bool {
 		return e.topicEnd(t, e.cfg.Topics.Retry) >= parked
 	})
 	var acme []string

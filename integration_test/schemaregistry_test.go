@@ -25,6 +25,7 @@ import (
 
 	"github.com/kafka-ometria/kafka-ometria/config"
 	"github.com/kafka-ometria/kafka-ometria/decode"
+	"github.com/kafka-ometria/kafka-ometria/internal/itest"
 	"github.com/kafka-ometria/kafka-ometria/internal/testevents"
 	"github.com/kafka-ometria/kafka-ometria/mapper"
 	"github.com/kafka-ometria/kafka-ometria/processor"
@@ -127,7 +128,7 @@ func TestSchemaRegistryEndToEnd(t *testing.T) {
 	e.waitAll(t, 60*time.Second, "acme", wantUp)
 	e.waitDeadLetters(t, 30*time.Second, len(poison)+mapperLetters)
 	e.checkFramedDeadLetters(t, upLetters)
-	eventually(t, 30*time.Second, "offsets committed at the end", func() bool {
+	itest.Eventually(t, 30*time.Second, "offsets committed at the end", func() bool {
 		return e.committedAtEnd(t, e.mapGroup(), avroTopic) && e.committedAtEnd(t, e.mapGroup(), jsonTopic) &&
 			e.committedAtEnd(t, e.pushGroup(), e.cfg.Topics.Records)
 	})
@@ -139,7 +140,7 @@ func TestSchemaRegistryEndToEnd(t *testing.T) {
 	committed := map[string]map[int]int64{avroTopic: e.committed(t, e.mapGroup(), avroTopic), jsonTopic: e.committed(t, e.mapGroup(), jsonTopic)}
 	retriesBefore := metricValue(t, metrics, processor.MetricRegistryRetries, "reason", "unavailable")
 	e.produceTopics(t, down)
-	eventually(t, 20*time.Second, "the map stage waiting for the registry", func() bool {
+	itest.Eventually(t, 20*time.Second, "the map stage waiting for the registry", func() bool {
 		return metricValue(t, metrics, processor.MetricRegistryWaiting, "", "") >= 1 &&
 			metricValue(t, metrics, processor.MetricRegistryRetries, "reason", "unavailable") > retriesBefore
 	})
@@ -163,7 +164,7 @@ func TestSchemaRegistryEndToEnd(t *testing.T) {
 	reg.start(t)
 	e.waitAll(t, 60*time.Second, "acme", wantDown)
 	e.waitAll(t, time.Second, "acme", wantUp)
-	eventually(t, 30*time.Second, "offsets committed at the end after the outage", func() bool {
+	itest.Eventually(t, 30*time.Second, "offsets committed at the end after the outage", func() bool {
 		return e.committedAtEnd(t, e.mapGroup(), avroTopic) && e.committedAtEnd(t, e.mapGroup(), jsonTopic) &&
 			e.committedAtEnd(t, e.pushGroup(), e.cfg.Topics.Records)
 	})

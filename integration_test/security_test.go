@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kafka-ometria/kafka-ometria/config"
+	"github.com/kafka-ometria/kafka-ometria/internal/itest"
 	"github.com/kafka-ometria/kafka-ometria/processor"
 )
 
@@ -93,7 +94,7 @@ func pipelineThrough(t *testing.T, s secured) {
 			break
 		}
 		select {
-		case <-p.done:
+		case <-p.Done():
 			t.Fatalf("kafka-ometria exited with %d of %d records pushed:\n%s", n, len(want), p.tail())
 		default:
 		}
@@ -102,10 +103,10 @@ func pipelineThrough(t *testing.T, s secured) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	eventually(t, 30*time.Second, "offsets committed at the end", func() bool {
+	itest.Eventually(t, 30*time.Second, "offsets committed at the end", func() bool {
 		return e.committedAtEnd(t, e.mapGroup(), e.cfg.Topics.Events[0]) && e.committedAtEnd(t, e.pushGroup(), e.cfg.Topics.Records)
 	})
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := p.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	if code := p.wait(30 * time.Second); code != 0 {
@@ -139,8 +140,8 @@ func failsAtStart(t *testing.T, s secured, want ...string) {
 			t.Errorf("the error %q does not mention %q", last, w)
 		}
 	}
-	if strings.Contains(p.stderr.String(), secretOf(t, s)) {
-		t.Errorf("the output shows the secret:\n%s", p.stderr.String())
+	if strings.Contains(p.Out.String(), secretOf(t, s)) {
+		t.Errorf("the output shows the secret:\n%s", p.Out.String())
 	}
 	t.Logf("exit %d after %v: %s", code, time.Since(t0).Round(time.Millisecond), last)
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kafka-ometria/kafka-ometria/internal/itest"
 	"github.com/kafka-ometria/kafka-ometria/ometriatest"
 	"github.com/kafka-ometria/kafka-ometria/processor"
 )
@@ -44,7 +45,7 @@ func TestHandoverKeepsRate(t *testing.T) {
 				c.tune(o)
 			}
 			stop1 := e.runWith(t, tune)
-			eventually(t, 60*time.Second, "records at the emulator", func() bool { n, _ := e.atEmulator(t, want); return n >= 8 })
+			itest.Eventually(t, 60*time.Second, "records at the emulator", func() bool { n, _ := e.atEmulator(t, want); return n >= 8 })
 			// A rolling restart: the old process is stopped as the new one starts.
 			stopped := make(chan struct{})
 			go func() { stop1(); close(stopped) }()
@@ -78,8 +79,8 @@ func TestSIGTERMWithSlowOmetria(t *testing.T) {
 	want := expected(t, values)
 	e.produce(t, values...)
 	p := start(t, bin, []string{"OMETRIA_KEY_ACME=key-acme"}, "run", "--config", e.configFile(t, rate), "--listen", "127.0.0.1:0")
-	eventually(t, 60*time.Second, "some records at the emulator", func() bool { n, _ := e.atEmulator(t, want); return n > 0 })
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	itest.Eventually(t, 60*time.Second, "some records at the emulator", func() bool { n, _ := e.atEmulator(t, want); return n > 0 })
+	if err := p.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	t0 := time.Now()

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kafka-ometria/kafka-ometria/internal/itest"
 	"github.com/kafka-ometria/kafka-ometria/ometriatest"
 	"github.com/kafka-ometria/kafka-ometria/processor"
 )
@@ -21,12 +22,12 @@ func TestStormLosesNothing(t *testing.T) {
 	stop := e.runWith(t, func(o *processor.Options) { o.Sink.BatchSize = 5 })
 
 	e.waitAll(t, 60*time.Second, "acme", want)
-	eventually(t, 30*time.Second, "offsets committed at the end of the events and records topics", func() bool {
+	itest.Eventually(t, 30*time.Second, "offsets committed at the end of the events and records topics", func() bool {
 		return e.committedAtEnd(t, e.mapGroup(), e.cfg.Topics.Events[0]) && e.committedAtEnd(t, e.pushGroup(), e.cfg.Topics.Records)
 	})
 	// A push whose retry budget is spent is parked: the retry stage must have finished it too.
 	if len(e.readAll(t, e.cfg.Topics.Retry)) > 0 {
-		eventually(t, 30*time.Second, "retry topic offsets committed at the end", func() bool {
+		itest.Eventually(t, 30*time.Second, "retry topic offsets committed at the end", func() bool {
 			return e.committedAtEnd(t, e.retryGroup(), e.cfg.Topics.Retry)
 		})
 	}

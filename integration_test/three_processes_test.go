@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kafka-ometria/kafka-ometria/config"
+	"github.com/kafka-ometria/kafka-ometria/internal/itest"
 	"github.com/kafka-ometria/kafka-ometria/ometriatest"
 )
 
@@ -77,9 +78,9 @@ accounts:
 	alive := func() {
 		for i, p := range procs {
 			select {
-			case <-p.done:
+			case <-p.Done():
 				if i != 0 { // the first is the one killed
-					t.Fatalf("process %d exited: %v\n%s", i+1, p.err, p.tail())
+					t.Fatalf("process %d exited: %v\n%s", i+1, p.Err(), p.tail())
 				}
 			default:
 			}
@@ -99,7 +100,7 @@ accounts:
 			procs = append(procs, start(t, bin, keyEnv, args...))
 		case rounds * 6 / 10:
 			t.Logf("%v: %d of %d records at the emulator: SIGKILL to the first process", time.Since(t0).Round(time.Millisecond), at(), total)
-			if err := procs[0].cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			if err := procs[0].Cmd.Process.Signal(syscall.SIGKILL); err != nil {
 				t.Fatal(err)
 			}
 			killedAt = time.Since(t0)
@@ -113,11 +114,11 @@ accounts:
 		e.waitAll(t, 120*time.Second, a, want[a])
 	}
 	t.Logf("%v: every record at the emulator (%v after the kill)", time.Since(t0).Round(time.Millisecond), (time.Since(t0) - killedAt).Round(time.Millisecond))
-	eventually(t, 60*time.Second, "offsets committed at the end of the events and records topics", func() bool {
+	itest.Eventually(t, 60*time.Second, "offsets committed at the end of the events and records topics", func() bool {
 		return e.committedAtEnd(t, e.mapGroup(), e.cfg.Topics.Events[0]) && e.committedAtEnd(t, e.pushGroup(), e.cfg.Topics.Records)
 	})
 	for i, p := range procs[1:] {
-		if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		if err := p.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 			t.Fatal(err)
 		}
 		if code := p.wait(30 * time.Second); code != 0 {

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kafka-ometria/kafka-ometria/internal/itest"
 )
 
 // kafkaLocal returns the path of scripts/kafka-local when KAFKA_BROKERS is the broker it
@@ -57,7 +59,7 @@ func TestBrokerRestart(t *testing.T) {
 	// 1,000 events a second for 30 s: the restart comes in the middle.
 	prod := c.produceIn(t, b, 500, 500*time.Millisecond)
 	in := startPipeline(t, "kafka-ometria", path, s.keyEnv())
-	eventually(t, 90*time.Second, "records at the emulator", func() bool { return emu.stored(t) >= 5000 })
+	itest.Eventually(t, 90*time.Second, "records at the emulator", func() bool { return emu.stored(t) >= 5000 })
 	stopping := time.Now()
 	// The broker's ports lie in the ephemeral range, where a client connection may hold
 	// one for a moment: a start that fails is tried again.
@@ -82,22 +84,22 @@ func TestBrokerRestart(t *testing.T) {
 	outage.n, outage.label = 1, "the broker restart"
 	t.Logf("the broker was restarted in %v; %d of %d events produced", back.Sub(stopping).Round(100*time.Millisecond), prod.produced, len(c.events))
 	prod.wait(t, 5*time.Minute)
-	eventually(t, 5*time.Minute, "every record at the emulator and the offsets committed at the end", func() bool {
-		if in.exited() {
-			t.Fatalf("kafka-ometria exited: %v\n%s", in.err, in.tail(30))
+	itest.Eventually(t, 5*time.Minute, "every record at the emulator and the offsets committed at the end", func() bool {
+		if in.Exited() {
+			t.Fatalf("kafka-ometria exited: %v\n%s", in.Err(), in.Tail(30))
 		}
 		return emu.stored(t) >= len(c.want) && b.atEnd(t, s.group("map"), s.events()) && b.atEnd(t, s.group("push"), s.records())
 	})
 	done := time.Now()
 	parked := len(b.readAll(t, s.retryT()))
 	if parked > 0 {
-		eventually(t, 2*time.Minute, "the retry group at the end of the retry topic", func() bool { return b.atEnd(t, s.group("retry"), s.retryT()) })
+		itest.Eventually(t, 2*time.Minute, "the retry group at the end of the retry topic", func() bool { return b.atEnd(t, s.group("retry"), s.retryT()) })
 	}
 	in.signal(t, syscall.SIGTERM)
 	if code := in.wait(40 * time.Second); code != 0 {
-		t.Errorf("after SIGTERM: exit code %d\n%s", code, in.tail(30))
+		t.Errorf("after SIGTERM: exit code %d\n%s", code, in.Tail(30))
 	}
-	errorLines := strings.Count(in.out.String(), `"level":"error"`)
+	errorLines := strings.Count(in.Out.String(), `"level":"error"`)
 
 	end := emu.state(t, s.accounts)
 	c.checkRecords(t, end)

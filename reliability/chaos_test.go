@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kafka-ometria/kafka-ometria/internal/itest"
 	"github.com/kafka-ometria/kafka-ometria/ometriatest"
 )
 
@@ -40,14 +41,14 @@ func TestChaos(t *testing.T) {
 	prod := c.produceIn(t, b, 1000, 500*time.Millisecond)
 
 	one := startPipeline(t, "kafka-ometria 1", path, s.keyEnv())
-	eventually(t, 90*time.Second, "records at the emulator", func() bool { return emu.stored(t) >= 1000 })
+	itest.Eventually(t, 90*time.Second, "records at the emulator", func() bool { return emu.stored(t) >= 1000 })
 	two := startPipeline(t, "kafka-ometria 2", path, s.keyEnv())
 	joined := time.Since(t0)
 	prod.wait(t, 3*time.Minute)
-	eventually(t, 5*time.Minute, "every record at the emulator and the offsets committed at the end", func() bool {
+	itest.Eventually(t, 5*time.Minute, "every record at the emulator and the offsets committed at the end", func() bool {
 		for _, in := range []*instance{one, two} {
-			if in.exited() {
-				t.Fatalf("%s exited: %v\n%s", in.name, in.err, in.tail(30))
+			if in.Exited() {
+				t.Fatalf("%s exited: %v\n%s", in.name, in.Err(), in.Tail(30))
 			}
 		}
 		return emu.stored(t) >= len(c.want) && b.atEnd(t, s.group("map"), s.events()) && b.atEnd(t, s.group("push"), s.records())
@@ -55,7 +56,7 @@ func TestChaos(t *testing.T) {
 	took := time.Since(t0)
 	parked := len(b.readAll(t, s.retryT()))
 	if parked > 0 {
-		eventually(t, 2*time.Minute, "the retry group at the end of the retry topic", func() bool { return b.atEnd(t, s.group("retry"), s.retryT()) })
+		itest.Eventually(t, 2*time.Minute, "the retry group at the end of the retry topic", func() bool { return b.atEnd(t, s.group("retry"), s.retryT()) })
 	}
 	// What the two processes saw (their counters start at 0 with them).
 	var ss []sample
@@ -68,7 +69,7 @@ func TestChaos(t *testing.T) {
 	}
 	for _, in := range []*instance{one, two} {
 		if code := in.wait(40 * time.Second); code != 0 {
-			t.Errorf("%s, after SIGTERM: exit code %d\n%s", in.name, code, in.tail(30))
+			t.Errorf("%s, after SIGTERM: exit code %d\n%s", in.name, code, in.Tail(30))
 		}
 	}
 

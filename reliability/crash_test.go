@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kafka-ometria/kafka-ometria/internal/itest"
 )
 
 // seedFor returns RELIABILITY_SEED, or a seed from the clock; the suite logs it, so that
@@ -71,9 +73,9 @@ func TestCrash(t *testing.T) {
 			time.Sleep(d)
 			moment = fmt.Sprintf("%.1f s after the start (joining the group)", d.Seconds())
 		} else {
-			eventually(t, 90*time.Second, "records pushed after the restart", func() bool {
-				if in.exited() {
-					t.Fatalf("%s exited: %v\n%s", in.name, in.err, in.tail(30))
+			itest.Eventually(t, 90*time.Second, "records pushed after the restart", func() bool {
+				if in.Exited() {
+					t.Fatalf("%s exited: %v\n%s", in.name, in.Err(), in.Tail(30))
 				}
 				return emu.stored(t) > base
 			})
@@ -82,8 +84,8 @@ func TestCrash(t *testing.T) {
 			time.Sleep(d)
 			moment = fmt.Sprintf("%.1f s after pushing resumed", d.Seconds())
 		}
-		if in.exited() {
-			t.Fatalf("%s exited by itself: %v\n%s", in.name, in.err, in.tail(30))
+		if in.Exited() {
+			t.Fatalf("%s exited by itself: %v\n%s", in.name, in.Err(), in.Tail(30))
 		}
 		in.signal(t, syscall.SIGKILL)
 		at := time.Now()
@@ -104,9 +106,9 @@ func TestCrash(t *testing.T) {
 	restarted := time.Now()
 	lastWatch := s.watchProgress(t, b, since, "map", "push")
 	prod.wait(t, 5*time.Minute)
-	eventually(t, 5*time.Minute, "every record at the emulator and the offsets committed at the end", func() bool {
-		if last.exited() {
-			t.Fatalf("%s exited: %v\n%s", last.name, last.err, last.tail(30))
+	itest.Eventually(t, 5*time.Minute, "every record at the emulator and the offsets committed at the end", func() bool {
+		if last.Exited() {
+			t.Fatalf("%s exited: %v\n%s", last.name, last.Err(), last.Tail(30))
 		}
 		return emu.stored(t) >= len(c.want) && b.atEnd(t, s.group("map"), s.events()) && b.atEnd(t, s.group("push"), s.records())
 	})
@@ -114,7 +116,7 @@ func TestCrash(t *testing.T) {
 	lastResumed := lastWatch.end(sinceName)
 	last.signal(t, syscall.SIGTERM)
 	if code := last.wait(40 * time.Second); code != 0 {
-		t.Errorf("the last process, after SIGTERM: exit code %d\n%s", code, last.tail(30))
+		t.Errorf("the last process, after SIGTERM: exit code %d\n%s", code, last.Tail(30))
 	}
 
 	end := emu.state(t, s.accounts)

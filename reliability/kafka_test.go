@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +13,8 @@ import (
 
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/kafka-ometria/kafka-ometria/internal/itest"
 )
 
 // broker is the Kafka of the suites (KAFKA_BROKERS, its plain listener).
@@ -54,25 +55,15 @@ func (b *broker) createTopics(t *testing.T, partitions, maxBytes int, topics ...
 	defer cancel()
 	c, done := b.client()
 	defer done()
-	req := &kafka.CreateTopicsRequest{}
+	maxBytesOf := map[string]int{}
 	for _, name := range topics {
-		tc := kafka.TopicConfig{Topic: name, NumPartitions: partitions, ReplicationFactor: -1}
-		if maxBytes > 0 {
-			tc.ConfigEntries = []kafka.ConfigEntry{{ConfigName: "max.message.bytes", ConfigValue: strconv.Itoa(maxBytes)}}
-		}
-		req.Topics = append(req.Topics, tc)
+		maxBytesOf[name] = maxBytes
 	}
-	resp, err := c.CreateTopics(ctx, req)
-	if err != nil {
+	if err := itest.CreateTopics(ctx, c, partitions, maxBytesOf); err != nil {
 		t.Fatal(err)
 	}
-	for name, err := range resp.Errors {
-		if err != nil {
-			t.Fatalf("creating %s: %v", name, err)
-		}
-	}
 	// Wait until the metadata has every partition with a leader.
-	eventually(t, 30*time.Second, "the new topics have leaders", func() bool {
+	itest.Eventually(t, 30*time.Second, "the new topics have leaders", func() bool {
 		meta, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
 		if err != nil || len(meta.Topics) != len(topics) {
 			return false
@@ -133,10 +124,7 @@ func (b *broker) ends(t *testing.T, topic string) map[int]int64 {
 	defer cancel()
 	c, done := b.client()
 	defer done()
-	req := &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{}}
-	for _, p := range ps {
-		req.Topics[topic] = append(req.Topics[topic], kafka.LastOffsetOf(p))
-	}
+	req := itest.LastOffsetsRequest(topic, ps)
 	for {
 		lo, err := c.ListOffsets(ctx, req)
 		if err == nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/kafka-ometria/kafka-ometria/config"
+	"github.com/kafka-ometria/kafka-ometria/internal/itest"
 	"github.com/kafka-ometria/kafka-ometria/mapper"
 )
 
@@ -185,9 +186,9 @@ func TestPoison(t *testing.T) {
 		time.Sleep(500 * time.Millisecond)
 	}
 	produced := time.Now()
-	eventually(t, 3*time.Minute, "every record at the emulator and the offsets committed at the end", func() bool {
-		if in.exited() {
-			t.Fatalf("kafka-ometria exited: %v\n%s", in.err, in.tail(30))
+	itest.Eventually(t, 3*time.Minute, "every record at the emulator and the offsets committed at the end", func() bool {
+		if in.Exited() {
+			t.Fatalf("kafka-ometria exited: %v\n%s", in.Err(), in.Tail(30))
 		}
 		return emu.stored(t) >= len(c.want)+len(want) && b.atEnd(t, s.group("map"), s.events()) && b.atEnd(t, s.group("push"), s.records())
 	})
@@ -196,7 +197,7 @@ func TestPoison(t *testing.T) {
 	<-watched
 	in.signal(t, syscall.SIGTERM)
 	if code := in.wait(40 * time.Second); code != 0 {
-		t.Errorf("after SIGTERM: exit code %d\n%s", code, in.tail(30))
+		t.Errorf("after SIGTERM: exit code %d\n%s", code, in.Tail(30))
 	}
 
 	end := emu.state(t, s.accounts)

@@ -25,6 +25,7 @@ import (
 
 	"github.com/kafka-ometria/kafka-ometria/config"
 	"github.com/kafka-ometria/kafka-ometria/group"
+	"github.com/kafka-ometria/kafka-ometria/internal/itest"
 	"github.com/kafka-ometria/kafka-ometria/ometriatest"
 	"github.com/kafka-ometria/kafka-ometria/processor"
 )
@@ -157,9 +158,9 @@ func TestSecrets(t *testing.T) {
 			}
 		}
 	}
-	eventually(t, 2*time.Minute, "the events mapped, the records pushed or dead-lettered, the revoked account's records dead-lettered", func() bool {
-		if in.exited() {
-			t.Fatalf("kafka-ometria exited: %v\n%s", in.err, in.tail(30))
+	itest.Eventually(t, 2*time.Minute, "the events mapped, the records pushed or dead-lettered, the revoked account's records dead-lettered", func() bool {
+		if in.Exited() {
+			t.Fatalf("kafka-ometria exited: %v\n%s", in.Err(), in.Tail(30))
 		}
 		return b.atEnd(t, s.group("map"), s.events()) && b.atEnd(t, s.group("push"), s.records()) &&
 			len(b.readAll(t, s.retryT())) > 0 && b.atEnd(t, s.group("retry"), s.retryT())
@@ -168,9 +169,9 @@ func TestSecrets(t *testing.T) {
 	t.Logf("the binary's run done after %v", time.Since(in.started).Round(100*time.Millisecond))
 	in.signal(t, syscall.SIGTERM)
 	if code := in.wait(40 * time.Second); code != 0 {
-		t.Errorf("after SIGTERM: exit code %d\n%s", code, in.tail(30))
+		t.Errorf("after SIGTERM: exit code %d\n%s", code, in.Tail(30))
 	}
-	texts["kafka-ometria's output"] = []byte(in.out.String())
+	texts["kafka-ometria's output"] = []byte(in.Out.String())
 	for k, v := range topicTexts(t, b, s.records(), s.retryT(), s.dlq()) {
 		texts[k] = v
 	}
@@ -199,9 +200,9 @@ func TestSecrets(t *testing.T) {
 		t1 := time.Now()
 		code := p.wait(40 * time.Second)
 		t.Logf("%s: exit %d after %v", f.name, code, time.Since(t1).Round(100*time.Millisecond))
-		out := p.out.String()
+		out := p.Out.String()
 		if code == 0 || code == -1 || !strings.Contains(out, f.want) {
-			t.Errorf("%s: exit code %d (-1: still running after 40 s), want non-zero and an error naming %q:\n%s", f.name, code, f.want, p.tail(10))
+			t.Errorf("%s: exit code %d (-1: still running after 40 s), want non-zero and an error naming %q:\n%s", f.name, code, f.want, p.Tail(10))
 		}
 		texts["the output of a run with "+f.name] = []byte(out)
 	}
@@ -249,7 +250,7 @@ func debugRun(t *testing.T, b *broker, seed int64, password string) (map[string]
 	for _, a := range s.accounts {
 		keys[a.name] = a.key
 	}
-	var logs syncBuffer
+	var logs itest.Buffer
 	log := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(&logs), zap.DebugLevel))
 	reg := prometheus.NewRegistry()
 	opts := processor.Options{Config: cfg, SASLPassword: password, Logger: log, Registry: reg,
@@ -265,7 +266,7 @@ func debugRun(t *testing.T, b *broker, seed int64, password string) (map[string]
 	t0 := time.Now()
 	done := make(chan error, 1)
 	go func() { done <- processor.Run(ctx, opts) }()
-	eventually(t, 2*time.Minute, "the in-process run mapped, pushed and dead-lettered everything", func() bool {
+	itest.Eventually(t, 2*time.Minute, "the in-process run mapped, pushed and dead-lettered everything", func() bool {
 		select {
 		case err := <-done:
 			t.Fatalf("processor.Run returned: %v", err)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kafka-ometria/kafka-ometria/internal/itest"
 	"github.com/kafka-ometria/kafka-ometria/ometriatest"
 )
 
@@ -48,9 +49,9 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 		}
 		in := startPipeline(t, fmt.Sprintf("kafka-ometria #%d", k), path, s.keyEnv(), args...)
 		base := emu.stored(t)
-		eventually(t, 90*time.Second, "records pushed after the start", func() bool {
-			if in.exited() {
-				t.Fatalf("%s exited: %v\n%s", in.name, in.err, in.tail(30))
+		itest.Eventually(t, 90*time.Second, "records pushed after the start", func() bool {
+			if in.Exited() {
+				t.Fatalf("%s exited: %v\n%s", in.name, in.Err(), in.Tail(30))
 			}
 			return emu.stored(t) > base+300
 		})
@@ -62,14 +63,14 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 		took := time.Since(at)
 		exits = append(exits, took)
 		if code != 0 {
-			t.Errorf("SIGTERM %d: exit code %d after %v (-1: still running), want 0\n%s", k, code, took.Round(time.Millisecond), in.tail(30))
+			t.Errorf("SIGTERM %d: exit code %d after %v (-1: still running), want 0\n%s", k, code, took.Round(time.Millisecond), in.Tail(30))
 		}
 		// The deadline, plus a second for the process to end on this busy machine.
 		if limit := drain + sinkClose + time.Second; took > limit {
 			t.Errorf("SIGTERM %d: exited after %v, over the drain deadline of %v", k, took.Round(time.Millisecond), limit)
 		}
-		if !strings.Contains(in.out.String(), `"msg":"kafka-ometria stopped"`) {
-			t.Errorf("SIGTERM %d: no \"kafka-ometria stopped\" log line:\n%s", k, in.tail(10))
+		if !strings.Contains(in.Out.String(), `"msg":"kafka-ometria stopped"`) {
+			t.Errorf("SIGTERM %d: no \"kafka-ometria stopped\" log line:\n%s", k, in.Tail(10))
 		}
 		snap := s.snapshot(t, b, emu)
 		snap.n, snap.label, snap.at = k, fmt.Sprintf("SIGTERM %d", k), at
@@ -85,9 +86,9 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 
 	last := startPipeline(t, "kafka-ometria (last)", path, s.keyEnv(), args...)
 	prod.wait(t, 5*time.Minute)
-	eventually(t, 5*time.Minute, "every record at the emulator and the offsets committed at the end", func() bool {
-		if last.exited() {
-			t.Fatalf("%s exited: %v\n%s", last.name, last.err, last.tail(30))
+	itest.Eventually(t, 5*time.Minute, "every record at the emulator and the offsets committed at the end", func() bool {
+		if last.Exited() {
+			t.Fatalf("%s exited: %v\n%s", last.name, last.Err(), last.Tail(30))
 		}
 		return emu.stored(t) >= len(c.want) && b.atEnd(t, s.group("map"), s.events()) && b.atEnd(t, s.group("push"), s.records())
 	})
@@ -95,7 +96,7 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 	last.signal(t, syscall.SIGTERM)
 	at := time.Now()
 	if code := last.wait(drain + sinkClose + 30*time.Second); code != 0 {
-		t.Errorf("the last process, idle, after SIGTERM: exit code %d\n%s", code, last.tail(30))
+		t.Errorf("the last process, idle, after SIGTERM: exit code %d\n%s", code, last.Tail(30))
 	}
 	idleExit := time.Since(at)
 

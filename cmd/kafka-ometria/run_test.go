@@ -5,42 +5,19 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/kafka-ometria/kafka-ometria/internal/itest"
 	"github.com/kafka-ometria/kafka-ometria/ometriatest"
 )
-
-// syncBuffer is a bytes.Buffer safe for the logger's writes while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
-func freeAddr(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
 
 func get(url string) (int, string) {
 	resp, err := http.Get(url)
@@ -59,7 +36,7 @@ type runningPipeline struct {
 	addr   string // of /metrics, /healthz and /readyz
 	cancel context.CancelFunc
 	exit   chan int
-	errOut *syncBuffer
+	errOut *itest.Buffer
 }
 
 // startRun starts the pipeline; extra is YAML added to the config's kafka section, flags
@@ -89,7 +66,7 @@ accounts:
 	}
 	w.Close()
 
-	rp := &runningPipeline{emu: emu, addr: freeAddr(t), exit: make(chan int, 1), errOut: &syncBuffer{}}
+	rp := &runningPipeline{emu: emu, addr: itest.FreeAddr(t), exit: make(chan int, 1), errOut: &itest.Buffer{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	rp.cancel = cancel
 	t.Cleanup(cancel)
@@ -212,7 +189,7 @@ func TestRunUsageErrors(t *testing.T) {
 func TestRunStagesFlagIsValidated(t *testing.T) {
 	// Valid configs whose broker refuses connections, should anything get that far: one
 	// for the push and retry stages only, without event topics, and one for every stage.
-	broker := freeAddr(t)
+	broker := itest.FreeAddr(t)
 	noEvents := writeFile(t, "config.yaml", fmt.Sprintf(`
 kafka: {brokers: [%q]}
 stages: [push, retry]
