@@ -18,6 +18,15 @@ const (
 // AllStages returns every stage, in pipeline order.
 func AllStages() []Stage { return []Stage{StageMap, StagePush, StageRetry} }
 
+// Names returns the names of ss, in their order.
+func Names(ss []Stage) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = string(s)
+	}
+	return out
+}
+
 // GroupID is the consumer group of stage s in a process whose kafka.group_id is prefix:
 // prefix-s ("kafka-ometria-push"). Every stage has its own group, so that each commits
 // its own offsets.
@@ -27,11 +36,7 @@ func (s Stage) GroupID(prefix string) string { return prefix + "-" + string(s) }
 func (c *Config) HasStage(s Stage) bool { return slices.Contains(c.Stages, s) }
 
 func validateStages(p *problems, stages []Stage) {
-	var names []string
-	for _, s := range AllStages() {
-		names = append(names, string(s))
-	}
-	all := strings.Join(names, ", ")
+	all := strings.Join(Names(AllStages()), ", ")
 	if len(stages) == 0 {
 		p.add("stages", "at least one stage is required (%s)", all)
 	}

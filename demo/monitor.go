@@ -21,23 +21,20 @@ type progress struct {
 	mapDone, mapEnd, pushDone, pushEnd, retryDone, retryEnd int64
 }
 
-func (m *monitor) poll(ctx context.Context) (progress, error) {
-	var p progress
-	for _, st := range config.AllStages() {
-		done, end, err := m.offsets(ctx, st.GroupID(m.groupPrefix), m.topicOf(st))
-		if err != nil {
-			return p, err
-		}
-		switch st {
-		case config.StageMap:
-			p.mapDone, p.mapEnd = done, end
-		case config.StagePush:
-			p.pushDone, p.pushEnd = done, end
-		case config.StageRetry:
-			p.retryDone, p.retryEnd = done, end
-		}
+func (m *monitor) poll(ctx context.Context) (p progress, err error) {
+	if p.mapDone, p.mapEnd, err = m.stage(ctx, config.StageMap); err != nil {
+		return p, err
 	}
-	return p, nil
+	if p.pushDone, p.pushEnd, err = m.stage(ctx, config.StagePush); err != nil {
+		return p, err
+	}
+	p.retryDone, p.retryEnd, err = m.stage(ctx, config.StageRetry)
+	return p, err
+}
+
+// stage returns what stage st's group committed on the topic it reads, and that topic's end.
+func (m *monitor) stage(ctx context.Context, st config.Stage) (committed, end int64, err error) {
+	return m.offsets(ctx, st.GroupID(m.groupPrefix), m.topicOf(st))
 }
 
 // topicOf is the topic whose progress stage st shows: the demo's event topic, the

@@ -51,12 +51,11 @@ func summarize(ctx context.Context, out io.Writer, emu *ometriatest.Server, mon 
 
 	fmt.Fprintln(out, "\nOffsets committed (consumer group, topic: committed / end):")
 	for _, st := range config.AllStages() {
-		group, topic := st.GroupID(mon.groupPrefix), mon.topicOf(st)
-		c, e, err := mon.offsets(ctx, group, topic)
+		c, e, err := mon.stage(ctx, st)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%d / %d\t\n", group, topic, c, e)
+		fmt.Fprintf(tw, "  %s\t%s\t%d / %d\t\n", st.GroupID(mon.groupPrefix), mon.topicOf(st), c, e)
 	}
 	return tw.Flush()
 }

@@ -27,7 +27,7 @@ func (fl Flags) Filter() (Filter, error) {
 	var errs []error
 	for _, s := range f.Stages {
 		if s != StageNone && !slices.Contains(config.AllStages(), config.Stage(s)) {
-			errs = append(errs, fmt.Errorf("--stage %q: not %s or %s (entries without kafka-ometria's headers)", s, stageNames(), StageNone))
+			errs = append(errs, fmt.Errorf("--stage %q: not %s or %s (entries without kafka-ometria's headers)", s, strings.Join(config.Names(config.AllStages()), ", "), StageNone))
 		}
 	}
 	var err error
@@ -64,15 +64,6 @@ func (fl Flags) Filter() (Filter, error) {
 	slices.SortFunc(f.Headers, func(a, b HeaderMatch) int { return strings.Compare(a.Name+"="+a.Value, b.Name+"="+b.Value) })
 	f.Headers = slices.Compact(f.Headers)
 	return f, errors.Join(errs...)
-}
-
-// stageNames lists the stages, "map, push, retry".
-func stageNames() string {
-	var names []string
-	for _, s := range config.AllStages() {
-		names = append(names, string(s))
-	}
-	return strings.Join(names, ", ")
 }
 
 // clean splits comma-separated values, trims them, drops empty ones and duplicates, and sorts.

@@ -59,10 +59,11 @@ var kept = []string{processor.HeaderSourceTopic, processor.HeaderSourcePartition
 var keptOfRecords = []string{processor.HeaderAccount, processor.HeaderRecordType, processor.HeaderRecordID}
 
 // ReplayMessage is the message that replays e to topic, with timestamp at: e's value and
-// key, the user's headers, the source headers (kept), and the replay headers (count, time, replay id, and e's
-// coordinates), replacing kafka-ometria's failure and earlier replay headers. A record
-// (push or retry letter) keeps its account, type and id headers and is keyed by its
-// account; any other entry carries its account, when it has one, in the routing header.
+// key, the user's headers, the source headers (kept), and the replay headers (count,
+// time, replay id, and e's coordinates), replacing kafka-ometria's failure and earlier
+// replay headers. A record (push or retry letter) keeps its account, type and id headers
+// and is keyed by its account; any other entry carries its account, when it has one, in
+// the routing header.
 func ReplayMessage(e *Entry, topic, routingHeader, replayID string, at time.Time) kafka.Message {
 	record := e.isRecord()
 	setRouting := !record && e.Account != "" && routingHeader != ""

@@ -40,16 +40,7 @@ func TestGoFilesNameMarkdownThatExists(t *testing.T) {
 // TestCheckGoMarkdownNames builds a small repository and checks what is and is not reported.
 func TestCheckGoMarkdownNames(t *testing.T) {
 	repo := filepath.Join(t.TempDir(), "repo")
-	write := func(path, text string) {
-		t.Helper()
-		p := filepath.Join(repo, filepath.FromSlash(path))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write := fileWriter(t, repo)
 	write("../shared/mapping.md", "# Outside\n")
 	write("docs/mapping.md", "# Mapping\n")
 	write("README.md", "# Top\n")

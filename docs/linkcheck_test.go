@@ -45,16 +45,7 @@ func TestAnchors(t *testing.T) {
 func TestCheckLinksFindsEveryKind(t *testing.T) {
 	root := t.TempDir()
 	repo := filepath.Join(root, "repo")
-	write := func(path, text string) {
-		t.Helper()
-		p := filepath.Join(repo, filepath.FromSlash(path))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write := fileWriter(t, repo)
 	write("../outside.md", "# Outside\n") // exists, but not in the repository
 	write("config/example.yaml", "a: 1\n")
 	write("docs/a.md", "# A page\n\n## Its section\n\nBack to [the README](../README.md#top).\n")
@@ -98,5 +89,20 @@ func TestCheckLinksFindsEveryKind(t *testing.T) {
 	}
 	if slices.ContainsFunc(got, func(p string) bool { return strings.Contains(p, "nowhere.md") }) {
 		t.Errorf("a link in code was checked: %v", got)
+	}
+}
+
+// fileWriter returns a function that writes text to path (slash-separated, relative to
+// repo, ".." allowed), making its folders.
+func fileWriter(t *testing.T, repo string) func(path, text string) {
+	return func(path, text string) {
+		t.Helper()
+		p := filepath.Join(repo, filepath.FromSlash(path))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

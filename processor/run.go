@@ -194,7 +194,7 @@ func Run(ctx context.Context, o Options) error {
 			}
 		}()
 	}
-	log.Info("kafka-ometria running", zap.Strings("stages", stageNames(cfg.Stages)), zap.Strings("brokers", conn.Brokers))
+	log.Info("kafka-ometria running", zap.Strings("stages", config.Names(cfg.Stages)), zap.Strings("brokers", conn.Brokers))
 	if o.Started != nil {
 		o.Started()
 	}
@@ -250,14 +250,6 @@ func topicsOf(cfg *config.Config) []string {
 		ts = append(ts, cfg.Topics.Retry)
 	}
 	return ts
-}
-
-func stageNames(ss []config.Stage) []string {
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = string(s)
-	}
-	return out
 }
 
 // roomSizes splits the process's bound on unfinished messages: a quarter for the map

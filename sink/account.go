@@ -68,7 +68,7 @@ func (a *account) add(r Record) bool {
 	}
 	if b == nil {
 		if !a.working {
-			a.window.arrived(time.Now()) // a cold wait runs while the batch lingers
+			a.window.warm(time.Now()) // a cold wait runs while the batch lingers
 		}
 		// Room for a few records, growing as they come: with many accounts most open
 		// batches hold a few records, and room for BatchSize would cost ~10 KB each.

@@ -19,7 +19,7 @@ import (
 // as if n requests had just been answered. That is what keeps the rate when an account
 // moves between processes (a Kafka rebalance): the process taking it over cannot see the
 // requests the other one made in the last second, so it waits one second before its
-// first. The wait starts when the account's first record arrives (arrived), so that it
+// first. The wait starts when the account's first record arrives (warm), so that it
 // runs while that record's batch lingers: a push after a quiet second leaves a second
 // after its first record came, or at the end of its linger, whichever is later.
 //
@@ -35,12 +35,9 @@ type window struct {
 	coldUntil time.Time   // after a quiet span: no request leaves before this
 }
 
-// arrived notes, at now, a record for an account whose worker is not running: if the
-// account is cold, its cold wait starts now.
-func (w *window) arrived(now time.Time) { w.warm(now) }
-
 // warm starts a cold wait at now if the account has been quiet for a span: since its
-// last answer, and since the end of its last cold wait.
+// last answer, and since the end of its last cold wait. next calls it, and so does the
+// arrival of a record for an account whose worker is not running.
 func (w *window) warm(now time.Time) {
 	if now.Sub(later(w.last, w.coldUntil)) > w.span { // cold: as if the account had just been busy elsewhere
 		w.coldUntil = now.Add(w.span)

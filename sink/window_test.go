@@ -81,7 +81,7 @@ func TestWindowMemoryFollowsTheRequestsMade(t *testing.T) {
 func TestWindowColdWaitRunsFromTheFirstArrival(t *testing.T) {
 	w := newWindow(4)
 	t0 := time.Unix(1000, 0)
-	w.arrived(t0)
+	w.warm(t0)
 	if at := w.next(t0.Add(time.Second)); at.After(t0.Add(time.Second)) {
 		t.Fatalf("asked a second after the first arrival, the push may leave %v later, want at once", at.Sub(t0.Add(time.Second)))
 	}
@@ -90,7 +90,7 @@ func TestWindowColdWaitRunsFromTheFirstArrival(t *testing.T) {
 	}
 	// Quiet again for more than a span after the cold wait: cold again.
 	t1 := t0.Add(3 * time.Second)
-	w.arrived(t1)
+	w.warm(t1)
 	if at := w.next(t1); !at.Equal(t1.Add(time.Second)) {
 		t.Fatalf("after a quiet span the push may leave at +%v, want +1s", at.Sub(t1))
 	}
