@@ -223,29 +223,10 @@ func (e *env) retryGroup() string { return config.StageRetry.GroupID(e.prefix) }
 // series when label is ""); 0 when there is none.
 func metricValue(t *testing.T, g prometheus.Gatherer, name, label, value string) float64 {
 	t.Helper()
-	mfs, err := g.Gather()
-	if err != nil {
-		t.Fatal(err)
+	var labels map[string]string
+	if label != "" {
+		labels = map[string]string{label: value}
 	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			match := label == ""
-			for _, l := range m.GetLabel() {
-				if l.GetName() == label && l.GetValue() == value {
-					match = true
-				}
-			}
-			if !match {
-				continue
-			}
-			if m.GetGauge() != nil {
-				return m.GetGauge().GetValue()
-			}
-			return m.GetCounter().GetValue()
-		}
-	}
-	return 0
+	v, _ := itest.Metric(t, g, name, labels)
+	return v
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/kafka-ometria/kafka-ometria/config"
 	"github.com/kafka-ometria/kafka-ometria/group"
+	"github.com/kafka-ometria/kafka-ometria/internal/itest"
 	"github.com/kafka-ometria/kafka-ometria/ometriatest"
 	"github.com/kafka-ometria/kafka-ometria/sink"
 )
@@ -47,35 +48,6 @@ func produceTo(t *testing.T, brokers []string, topic string, msgs ...kafka.Messa
 	if err := w.WriteMessages(context.Background(), msgs...); err != nil {
 		t.Fatalf("producing to %s: %v", topic, err)
 	}
-}
-
-// gauge reads the value of the gauge name with the given labels from what reg gathers
-// (the metrics as /metrics serves them); ok is false when there is no such series.
-func gauge(t *testing.T, reg prometheus.Gatherer, name string, labels map[string]string) (v float64, ok bool) {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-	series:
-		for _, m := range mf.GetMetric() {
-			have := map[string]string{}
-			for _, l := range m.GetLabel() {
-				have[l.GetName()] = l.GetValue()
-			}
-			for k, want := range labels {
-				if have[k] != want {
-					continue series
-				}
-			}
-			return m.GetGauge().GetValue(), true
-		}
-	}
-	return 0, false
 }
 
 func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
@@ -174,7 +146,7 @@ func TestPushStageThroughTheEngineFreesWhatTheSinkGivesBack(t *testing.T) {
 				Logger: zap.New(core)}
 			metrics.groupHooks(string(config.StagePush), gc.GroupID, &gc, nil)
 			inFlight := func() float64 {
-				v, _ := gauge(t, reg, MetricInFlight, map[string]string{"stage": string(config.StagePush)})
+				v, _ := itest.Metric(t, reg, MetricInFlight, map[string]string{"stage": string(config.StagePush)})
 				return v
 			}
 
@@ -253,7 +225,7 @@ accounts:
 			t.Fatalf("processor.Run returned: %v", err)
 		default:
 		}
-		v, _ := gauge(t, reg, MetricInFlight, map[string]string{"stage": string(config.StageRetry)})
+		v, _ := itest.Metric(t, reg, MetricInFlight, map[string]string{"stage": string(config.StageRetry)})
 		return v == 1
 	})
 	due := time.Now().Add(2 * time.Second)
