@@ -3,12 +3,13 @@ package main
 import (
 	"io"
 	"os"
-	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/kafka-ometria/kafka-ometria/internal/itest"
 )
 
 // TestFlagsDocumented checks the flags table of docs/configuration.md against the command
@@ -19,7 +20,7 @@ func TestFlagsDocumented(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	documented := flagRows(t, string(doc))
+	documented := itest.FlagRows(t, string(doc))
 
 	root := newRootCmd(strings.NewReader(""), io.Discard, io.Discard)
 	root.InitDefaultHelpCmd()
@@ -60,33 +61,4 @@ func TestFlagsDocumented(t *testing.T) {
 			t.Errorf("docs/configuration.md lists %s, a flag the command does not have", row)
 		}
 	}
-}
-
-var codeSpan = regexp.MustCompile("`([^`]+)`")
-
-// flagRows returns "COMMAND FLAG" for each command and flag of the rows of the flags table
-// (the table under "## Command-line flags" whose first column is "command").
-func flagRows(t *testing.T, doc string) map[string]bool {
-	t.Helper()
-	_, section, ok := strings.Cut(doc, "\n## Command-line flags\n")
-	if !ok {
-		t.Fatal(`docs/configuration.md has no "## Command-line flags" section`)
-	}
-	section, _, _ = strings.Cut(section, "\n## ")
-	rows := map[string]bool{}
-	for _, line := range strings.Split(section, "\n") {
-		cells := strings.Split(line, "|")
-		if len(cells) < 4 || !strings.HasPrefix(strings.TrimSpace(cells[1]), "`") {
-			continue
-		}
-		for _, cmd := range codeSpan.FindAllStringSubmatch(cells[1], -1) {
-			for _, flag := range codeSpan.FindAllStringSubmatch(cells[2], -1) {
-				rows[cmd[1]+" "+flag[1]] = true
-			}
-		}
-	}
-	if len(rows) == 0 {
-		t.Fatal("no rows in docs/configuration.md's flags table")
-	}
-	return rows
 }

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/kafka-ometria/kafka-ometria/internal/itest"
 )
 
 // TestFlagsDocumented checks that every flag the emulator's -h lists has an ometria-emulator
@@ -17,18 +19,10 @@ func TestFlagsDocumented(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, section, ok := strings.Cut(string(doc), "\n## Command-line flags\n")
-	if !ok {
-		t.Fatal(`docs/configuration.md has no "## Command-line flags" section`)
-	}
-	section, _, _ = strings.Cut(section, "\n## ")
 	documented := map[string]bool{}
-	for _, line := range strings.Split(section, "\n") {
-		cells := strings.Split(line, "|")
-		if len(cells) >= 4 && strings.TrimSpace(cells[1]) == "`ometria-emulator`" {
-			for _, m := range regexp.MustCompile("`(--[^`]+)`").FindAllStringSubmatch(cells[2], -1) {
-				documented[m[1]] = true
-			}
+	for row := range itest.FlagRows(t, string(doc)) {
+		if flag, ok := strings.CutPrefix(row, "ometria-emulator "); ok && strings.HasPrefix(flag, "--") {
+			documented[flag] = true
 		}
 	}
 
