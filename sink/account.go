@@ -67,12 +67,13 @@ func (a *account) add(r Record) bool {
 		b = nil
 	}
 	if b == nil {
+		now := time.Now()
 		if !a.working {
-			a.window.warm(time.Now()) // a cold wait runs while the batch lingers
+			a.window.warm(now) // a cold wait runs while the batch lingers
 		}
 		// Room for a few records, growing as they come: with many accounts most open
 		// batches hold a few records, and room for BatchSize would cost ~10 KB each.
-		b = &batch{typ: r.Type, recs: make([]Record, 0, min(cfg.BatchSize, 4)), opened: time.Now()}
+		b = &batch{typ: r.Type, recs: make([]Record, 0, min(cfg.BatchSize, 4)), opened: now}
 		a.open[r.Type] = b
 		b.timer = time.AfterFunc(cfg.Linger, func() { a.lingered(b) })
 	}
